@@ -1,0 +1,43 @@
+// CShims: the native pieces of PerfTrampoline that Swift cannot express.
+//
+// - the hand-written trampoline templates (trampoline_x86_64.S, trampoline_aarch64.S),
+//   reached through the accessors below;
+// - instruction-cache maintenance and the macOS MAP_JIT write window.
+#ifndef PERFTRAMPOLINE_CSHIMS_H
+#define PERFTRAMPOLINE_CSHIMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The evaluator a trampoline calls: three word-sized host arguments, one word-sized result.
+typedef intptr_t (*perftrampoline_evaluator)(void *_Nullable context, void *_Nullable code,
+                                             intptr_t argument);
+
+/// A trampoline: the host's three arguments plus the evaluator it must call.
+typedef intptr_t (*perftrampoline_stub)(void *_Nullable context, void *_Nullable code,
+                                        intptr_t argument, perftrampoline_evaluator _Nonnull evaluator);
+
+/// Start of the hand-written template for this architecture, or NULL where there is none.
+const void *_Nullable perftrampoline_asm_template_start(void);
+/// Length in bytes of the hand-written template (0 where there is none).
+size_t perftrampoline_asm_template_size(void);
+
+/// Makes freshly written code at [start, start+length) visible to instruction fetch.
+void perftrampoline_flush_icache(void *_Nonnull start, size_t length);
+
+/// 1 when this build has the macOS arm64 MAP_JIT path, 0 otherwise.
+int perftrampoline_has_map_jit(void);
+/// mmap(MAP_JIT) of `length` bytes (macOS arm64 only); NULL on failure or elsewhere.
+void *_Nullable perftrampoline_map_jit(size_t length);
+/// Opens (enabled = 1) or closes (0) this thread's write window on MAP_JIT memory.
+void perftrampoline_jit_write_enable(int enabled);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,32 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// No unsafeFlags anywhere: users depend on this package by version, and SwiftPM refuses
+// unsafe flags in versioned dependencies. Frame pointers come from SwiftPM's own defaults
+// (it passes -fno-omit-frame-pointer on Linux in debug and release).
+let package = Package(
+    name: "PerfTrampoline",
+    platforms: [.macOS(.v15)],  // the Synchronization module (Atomic, Mutex)
+    products: [
+        .library(name: "PerfTrampoline", targets: ["PerfTrampoline"]),
+        .library(name: "ToyVM", targets: ["ToyVM"]),
+        .executable(name: "toyvm", targets: ["toyvm"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(name: "CShims", path: "CShims"),
+        .target(
+            name: "PerfTrampoline",
+            dependencies: ["CShims", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "ToyVM",
+            dependencies: ["PerfTrampoline", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(name: "toyvm", dependencies: ["ToyVM"]),
+        .testTarget(name: "PerfTrampolineTests", dependencies: ["PerfTrampoline", "CShims"]),
+        .testTarget(name: "ToyVMTests", dependencies: ["ToyVM", "PerfTrampoline"]),
+    ]
+)

@@ -1,0 +1,93 @@
+import CShims
+
+/// Executable memory for trampolines: chunks of anonymous `mmap` memory, each filled with
+/// template copies while read-write, then made read-execute once and never written again.
+///
+/// No page is ever writable and executable at once (W^X). Memory is anonymous because perf
+/// consults `/tmp/perf-PID.map` only for anonymous executable mappings. Slots are handed out
+/// by bumping a pointer and are never reused: the perf map has no timestamps, so a reused
+/// address would rename every earlier sample taken there. Not thread-safe: the owner
+/// serialises calls (``PerfSupport`` holds its registration lock).
+final class CodeArena {
+    let template: StubTemplate
+    let chunkSize: Int
+    let slotsPerChunk: Int
+    private(set) var chunks: [UnsafeMutableRawPointer] = []
+    private var nextSlot = 0
+    private(set) var issuedCount = 0
+
+    /// - Parameter chunkSize: bytes per chunk, rounded up to whole pages (default 64 KiB).
+    init(template: StubTemplate, chunkSize: Int = 64 * 1024) {
+        let page = System.pageSize
+        self.template = template
+        self.chunkSize = max(page, (chunkSize + page - 1) / page * page)
+        self.slotsPerChunk = self.chunkSize / template.stride
+    }
+
+    /// A fresh, never-issued copy of the template.
+    func allocate() throws(SystemCallError) -> UnsafeRawPointer {
+        try reserveChunk()
+        let slot = UnsafeRawPointer(chunks[chunks.count - 1]) + nextSlot * template.stride
+        nextSlot += 1
+        issuedCount += 1
+        return slot
+    }
+
+    /// Maps a new chunk if the current one is used up (or none exists), so that a caller can
+    /// learn of a refused mmap/mprotect before it needs a slot.
+    func reserveChunk() throws(SystemCallError) {
+        if chunks.isEmpty || nextSlot == slotsPerChunk {
+            chunks.append(try makeChunk())
+            nextSlot = 0
+        }
+    }
+
+    /// Is `address` the start of a slot this arena issued?
+    func contains(_ address: UnsafeRawPointer) -> Bool {
+        chunks.contains { chunk in
+            let offset = address - UnsafeRawPointer(chunk)
+            return offset >= 0 && offset < chunkSize && offset % template.stride == 0
+        }
+    }
+
+    private func makeChunk() throws(SystemCallError) -> UnsafeMutableRawPointer {
+        let memory = try System.mapReadWrite(chunkSize)
+        fill(memory)
+        do {
+            try System.protectReadExecute(memory, chunkSize)
+        } catch {
+            System.unmap(memory, chunkSize)
+            guard let jitMemory = Self.mapJITFallback(chunkSize) else { throw error }
+            perftrampoline_jit_write_enable(1)
+            fill(jitMemory)
+            perftrampoline_jit_write_enable(0)
+            perftrampoline_flush_icache(jitMemory, chunkSize)
+            return jitMemory
+        }
+        perftrampoline_flush_icache(memory, chunkSize)
+        return memory
+    }
+
+    /// Every slot gets the template; the gaps and the tail get trapping padding.
+    private func fill(_ memory: UnsafeMutableRawPointer) {
+        let padding = template.padding
+        var offset = 0
+        while offset + padding.count <= chunkSize {
+            padding.withUnsafeBytes { (memory + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            offset += padding.count
+        }
+        template.code.withUnsafeBytes { code in
+            for slot in 0..<slotsPerChunk {
+                (memory + slot * template.stride).copyMemory(from: code.baseAddress!, byteCount: code.count)
+            }
+        }
+    }
+
+    /// macOS arm64 with the hardened runtime refuses RW→RX `mprotect`; there the sanctioned way
+    /// is `MAP_JIT` with the per-thread write window (`pthread_jit_write_protect_np`). Returns
+    /// nil on every other platform.
+    private static func mapJITFallback(_ length: Int) -> UnsafeMutableRawPointer? {
+        guard perftrampoline_has_map_jit() != 0 else { return nil }
+        return perftrampoline_map_jit(length)
+    }
+}

@@ -1,0 +1,278 @@
+import Logging
+import Synchronization
+
+/// The process-wide profiling switch: trampolines, their names, on and off.
+///
+/// One instance per process, ``shared``, because the files it writes are per process. A host
+/// interpreter calls ``configure(arguments:environment:)`` at start-up, keeps a reference to
+/// the instance, embeds a ``TrampolineSlot`` in each code object, and calls through
+/// ``stub(for:name:)`` on every interpreted call:
+///
+/// ```swift
+/// let perf = PerfSupport.shared
+/// perf.configure(arguments: interpreterOptions, environment: ProcessInfo.processInfo.environment)
+///
+/// // in the call path:
+/// if let stub = perf.stub(for: code.perfSlot, name: code.perfName) {
+///     return stub(vm, code, argument, evaluate)   // evaluate: PerfEvaluator
+/// }
+/// return evaluate(vm, code, argument)
+/// ```
+///
+/// Failure policy: a setup failure never stops or changes the host program. ``configure``
+/// logs one warning and leaves profiling off; a failure after activation (arena exhausted and
+/// `mmap` refused, disk full) logs one warning and switches profiling off; ``status`` says why.
+public final class PerfSupport: @unchecked Sendable {
+    /// The process's profiling switch.
+    public static let shared = PerfSupport()
+
+    @usableFromInline
+    let activeFlag = Atomic<Bool>(false)
+
+    // Everything below is guarded by `lock`; the fast path reads only `activeFlag` and slots.
+    let lock = ForkSafeLock()
+    private var mode: ProfilingMode = .off
+    private var template: StubTemplate?
+    private var arena: CodeArena?
+    private var registry = SymbolRegistry()
+    private var perfMap: PerfMapFile?
+    private var offReason: String?
+    private var logger = Logger(label: "PerfTrampoline")
+    private var forkHandlersInstalled = false
+
+    private init() {}
+
+    // MARK: - Fast path
+
+    /// Whether trampolines are being used and named now.
+    @inlinable
+    public var isActive: Bool { activeFlag.load(ordering: .relaxed) }
+
+    /// The trampoline to call `code` through, or nil to call the evaluator directly.
+    ///
+    /// Profiling off: one load, nil. On, and the code object was entered before: one more
+    /// load, its trampoline. On, first entry: the cold path takes a fresh copy from the arena,
+    /// names it (the map line is written before this returns) and publishes it in the slot.
+    /// If that fails, profiling is switched off with one warning and nil is returned, so the
+    /// caller simply runs unprofiled.
+    ///
+    /// - Parameters:
+    ///   - slot: the code object's cache.
+    ///   - name: the symbol, e.g. `toy::fib:examples/fib.toy`; evaluated only on first entry.
+    @inlinable
+    @inline(__always)
+    public func stub(for slot: borrowing TrampolineSlot, name: @autoclosure () -> String) -> PerfStub? {
+        guard activeFlag.load(ordering: .relaxed) else { return nil }
+        if let stub = slot.stub { return stub }
+        return makeStub(for: slot, name: name())
+    }
+
+    @usableFromInline
+    func makeStub(for slot: borrowing TrampolineSlot, name: String) -> PerfStub? {
+        let sanitized = SymbolName.sanitized(name)
+        lock.lock()
+        defer { lock.unlock() }
+        if let existing = slot.stub { return existing }  // another thread won the race
+        guard mode != .off, let arena else { return nil }
+        let address: UnsafeRawPointer
+        do {
+            address = try arena.allocate()
+            registry.append(address: UInt(bitPattern: address), size: UInt(arena.template.code.count),
+                            origin: .stub, sanitizedName: sanitized)
+            try activeSink?.catchUp(with: registry)
+        } catch {
+            failLocked("\(error)")
+            return nil
+        }
+        slot.publish(address)
+        return unsafeBitCast(address, to: PerfStub.self)
+    }
+
+    /// Creates `slot`'s trampoline and its entry now, before the code object's first call —
+    /// for servers that warm up before forking, so parent and children share the stubs.
+    ///
+    /// - Returns: whether the slot holds a trampoline afterwards (false while profiling is off).
+    @discardableResult
+    public func prepare(_ slot: borrowing TrampolineSlot, name: String) -> Bool {
+        stub(for: slot, name: name) != nil
+    }
+
+    // MARK: - Switching
+
+    /// Reads the host's conventional switches (see ``ProfilingMode/requested(arguments:environment:)``)
+    /// and activates what they ask for.
+    ///
+    /// Never throws and never stops the host: a bad `PERFSUPPORT` value or a setup failure is
+    /// logged once as a warning (through `logger`, stderr by default) and profiling stays off.
+    ///
+    /// - Returns: the mode in force afterwards.
+    @discardableResult
+    public func configure(arguments: [String], environment: [String: String], logger: Logger? = nil) -> ProfilingMode {
+        if let logger { lock.withLock { self.logger = logger } }
+        let requested: ProfilingMode?
+        do {
+            requested = try ProfilingMode.requested(arguments: arguments, environment: environment)
+        } catch {
+            warn("ignoring \(error)")
+            return currentMode
+        }
+        guard let requested else { return currentMode }
+        do {
+            try activate(requested)
+        } catch {
+            warn(error.description)
+        }
+        return currentMode
+    }
+
+    /// Sets the logger that receives the library's warnings (default: stderr).
+    public func setLogger(_ logger: Logger) {
+        lock.withLock { self.logger = logger }
+    }
+
+    /// Switches profiling on in `mode` (``ProfilingMode/off`` is ``deactivate()``).
+    ///
+    /// Activating again, or in another mode, is fine: existing trampolines are reused and the
+    /// newly active file is brought up to date with every entry it lacks, so no code object is
+    /// ever named twice in one file. On failure the previous state is kept and ``status`` records why.
+    public func activate(_ mode: ProfilingMode) throws(PerfSupportError) {
+        guard mode != .off else { return deactivate() }
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            try activateLocked(mode)
+        } catch {
+            offReason = error.description
+            throw error
+        }
+    }
+
+    /// Switches profiling off. Code objects first entered while off get no trampoline and no
+    /// entry; trampolines already made stay mapped (frames may still be running in them) and
+    /// are reused on re-activation. Files stay open, so toggling costs no descriptors.
+    public func deactivate() {
+        lock.withLock {
+            mode = .off
+            activeFlag.store(false, ordering: .relaxed)
+        }
+    }
+
+    /// The current state (mode, backend, counts, paths, and why it is off).
+    public var status: PerfStatus {
+        lock.withLock {
+            PerfStatus(mode: mode, backend: template?.backend, stubCount: arena?.issuedCount ?? 0,
+                       chunkCount: arena?.chunks.count ?? 0, bytesPerStub: template?.stride,
+                       symbolCount: registry.count, perfMapPath: perfMap?.path, jitDumpPath: nil,
+                       offReason: offReason)
+        }
+    }
+
+    private var currentMode: ProfilingMode { lock.withLock { mode } }
+
+    // MARK: - Entries from other code generators
+
+    /// Announces code made by another generator in this process (a JIT), under `name`, in
+    /// the perf map shared with the trampolines (one lock, one file, sanitised like ours).
+    ///
+    /// The entry is written now if a map is open and kept for files opened later (a fork
+    /// child's map, a later activation).
+    public func writePerfMapEntry(address: UnsafeRawPointer, size: Int, name: String) throws(PerfSupportError) {
+        guard size > 0 else { throw .setupFailed("a perf map entry needs a non-zero size") }
+        let sanitized = SymbolName.sanitized(name)
+        lock.lock()
+        defer { lock.unlock() }
+        registry.append(address: UInt(bitPattern: address), size: UInt(size), origin: .external,
+                        sanitizedName: sanitized)
+        if perfMap == nil {
+            do {
+                perfMap = try PerfMapFile(processID: System.processID)
+            } catch {
+                throw .setupFailed(error.description)
+            }
+        }
+        do {
+            try perfMap?.catchUp(with: registry)
+        } catch {
+            throw .setupFailed(error.description)
+        }
+    }
+
+    // MARK: - Internals (lock held)
+
+    private var activeSink: (any SymbolSink)? {
+        switch mode {
+        case .off: nil
+        case .perfMap: perfMap
+        case .jitDump: nil
+        }
+    }
+
+    private func activateLocked(_ requested: ProfilingMode) throws(PerfSupportError) {
+        if template == nil {
+            guard let chosen = StubTemplate.assembly() else {
+                throw .unsupported("no trampoline backend for this architecture")
+            }
+            template = chosen
+        }
+        if arena == nil, let template { arena = CodeArena(template: template) }
+        // Map a chunk now, so that a refused mmap/mprotect is reported here, not mid-run.
+        do { try arena?.reserveChunk() } catch { throw .setupFailed(error.description) }
+        let sink: any SymbolSink
+        switch requested {
+        case .off:
+            return
+        case .perfMap:
+            if perfMap == nil {
+                do { perfMap = try PerfMapFile(processID: System.processID) } catch {
+                    throw .setupFailed(error.description)
+                }
+            }
+            sink = perfMap!
+        case .jitDump:
+            throw .unsupported("jitdump mode is not built yet")
+        }
+        do { try sink.catchUp(with: registry) } catch { throw .setupFailed(error.description) }
+        installForkHandlersLocked()
+        mode = requested
+        offReason = nil
+        activeFlag.store(true, ordering: .relaxed)
+    }
+
+    /// A failure after activation: off, one warning, status says why.
+    private func failLocked(_ reason: String) {
+        mode = .off
+        activeFlag.store(false, ordering: .relaxed)
+        offReason = reason
+        logger.warning("perf support disabled: \(reason)")
+    }
+
+    private func warn(_ message: String) {
+        let logger = lock.withLock { self.logger }
+        logger.warning("\(message)")
+    }
+
+    // MARK: - Fork
+
+    private func installForkHandlersLocked() {
+        guard !forkHandlersInstalled else { return }
+        forkHandlersInstalled = true
+        ForkHandlers.install()
+    }
+
+    /// In the fork child, with the lock re-created: the parent's descriptors are closed (its
+    /// files are not ours to write), and if profiling is on, this process's own files are
+    /// opened and given every entry the parent had — the stubs are still mapped and cached,
+    /// so the child can run all of them.
+    func reopenAfterFork() {
+        perfMap = nil
+        guard mode != .off else { return }
+        let requested = mode
+        mode = .off
+        activeFlag.store(false, ordering: .relaxed)
+        do {
+            try activateLocked(requested)
+        } catch {
+            failLocked(error.description)
+        }
+    }
+}

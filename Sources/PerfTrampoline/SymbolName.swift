@@ -1,0 +1,38 @@
+/// Makes a symbol name safe for every perf-map and jitdump reader.
+///
+/// perf parses the map line by line and samply splits on single spaces and reads UTF-8, so a
+/// name must never contain a line break or other control character, must be valid UTF-8, and
+/// must not be empty; jitdump names are NUL-terminated, so NUL must go too. Long names are cut
+/// (at a character boundary) so one hostile name cannot produce a megabyte line.
+enum SymbolName {
+    /// Longest name, in bytes, that is written. Longer names end in "…".
+    static let maximumLength = 4096
+    /// What a control character (newline, CR, tab, NUL, DEL, C1) becomes.
+    static let replacement: UInt8 = UInt8(ascii: "?")
+
+    /// The sanitised UTF-8 bytes of `name`.
+    static func sanitized(_ name: String) -> [UInt8] {
+        sanitized(utf8: Array(name.utf8))
+    }
+
+    /// The sanitised form of arbitrary bytes (invalid UTF-8 becomes U+FFFD first).
+    static func sanitized(utf8 bytes: some Collection<UInt8>) -> [UInt8] {
+        let valid = String(decoding: bytes, as: UTF8.self)
+        var result: [UInt8] = []
+        result.reserveCapacity(min(valid.utf8.count, maximumLength))
+        let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]
+        for scalar in valid.unicodeScalars {
+            let value = scalar.value
+            let isControl = value < 0x20 || (value >= 0x7F && value < 0xA0)
+                || value == 0x2028 || value == 0x2029
+            let encoded: [UInt8] = isControl ? [replacement] : Array(String(scalar).utf8)
+            if result.count + encoded.count > maximumLength - ellipsis.count {
+                result += ellipsis
+                return result
+            }
+            result += encoded
+        }
+        if result.isEmpty { result = Array("<anonymous>".utf8) }
+        return result
+    }
+}

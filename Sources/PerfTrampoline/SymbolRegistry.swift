@@ -1,0 +1,50 @@
+/// Every (address, size, name) the process has announced, in order.
+///
+/// Kept so that a sink opened later — the fork child's own map, a jitdump opened after
+/// perf-map entries were written, a map re-opened after switching back — can be brought up to
+/// date byte for byte. Names are stored sanitised, back to back in one buffer, so each entry
+/// costs three words plus its name.
+struct SymbolRegistry {
+    /// Where the code of an entry lives and whether we own it.
+    enum Origin: UInt8 {
+        /// A trampoline in our code arena (jitdump can copy its bytes).
+        case stub
+        /// Announced through the public "write one entry" API by another code generator.
+        case external
+    }
+
+    struct Entry {
+        let address: UInt
+        let size: UInt
+        let origin: Origin
+        let name: ArraySlice<UInt8>
+    }
+
+    private var addresses: [UInt] = []
+    private var sizes: [UInt] = []
+    private var origins: [Origin] = []
+    private var nameEnds: [Int] = []
+    private var names: [UInt8] = []
+
+    var count: Int { addresses.count }
+
+    mutating func append(address: UInt, size: UInt, origin: Origin, sanitizedName: [UInt8]) {
+        addresses.append(address)
+        sizes.append(size)
+        origins.append(origin)
+        names += sanitizedName
+        nameEnds.append(names.count)
+    }
+
+    subscript(index: Int) -> Entry {
+        let start = index == 0 ? 0 : nameEnds[index - 1]
+        return Entry(address: addresses[index], size: sizes[index], origin: origins[index],
+                     name: names[start..<nameEnds[index]])
+    }
+
+    /// Bytes of bookkeeping held for `count` entries (for the memory benchmark and status).
+    var metadataBytes: Int {
+        addresses.capacity * MemoryLayout<UInt>.stride + sizes.capacity * MemoryLayout<UInt>.stride
+            + origins.capacity + nameEnds.capacity * MemoryLayout<Int>.stride + names.capacity
+    }
+}

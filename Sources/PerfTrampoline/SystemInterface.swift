@@ -1,0 +1,142 @@
+// The only file of the library that calls the operating system directly (besides the
+// CShims target). Every call goes through here so that the test-only fault seam can refuse it.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failed system call: which call, on what, and errno.
+struct SystemCallError: Error, CustomStringConvertible {
+    let call: String
+    let subject: String
+    let code: Int32
+
+    var description: String {
+        let reason = String(cString: strerror(code))
+        return subject.isEmpty ? "\(call) failed: \(reason)" : "\(call) \(subject) failed: \(reason)"
+    }
+}
+
+/// Test-only fault injection, read once from `PERFTRAMPOLINE_FAULT` (comma separated):
+/// `mmap` (ENOMEM), `mprotect` (EACCES), `open` (EACCES), `tmp` (EROFS on open, as a read-only
+/// /tmp gives), `write` (ENOSPC). Unknown words are ignored; production code never sets it.
+struct InjectedFaults: OptionSet, Sendable {
+    let rawValue: UInt8
+    static let mmap = InjectedFaults(rawValue: 1 << 0)
+    static let mprotect = InjectedFaults(rawValue: 1 << 1)
+    static let open = InjectedFaults(rawValue: 1 << 2)
+    static let readOnlyTmp = InjectedFaults(rawValue: 1 << 3)
+    static let write = InjectedFaults(rawValue: 1 << 4)
+
+    static let active: InjectedFaults = {
+        guard let raw = getenv("PERFTRAMPOLINE_FAULT") else { return [] }
+        var faults: InjectedFaults = []
+        for word in String(cString: raw).split(separator: ",") {
+            switch word.trimmingCharacters(in: " ") {
+            case "mmap": faults.insert(.mmap)
+            case "mprotect": faults.insert(.mprotect)
+            case "open": faults.insert(.open)
+            case "tmp": faults.insert(.readOnlyTmp)
+            case "write": faults.insert(.write)
+            default: break
+            }
+        }
+        return faults
+    }()
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: Character) -> Substring {
+        var s = self
+        while s.first == set { s = s.dropFirst() }
+        while s.last == set { s = s.dropLast() }
+        return s
+    }
+}
+
+/// Thin, throwing wrappers over the system calls the library uses.
+enum System {
+    static var pageSize: Int { Int(sysconf(Int32(_SC_PAGESIZE))) }
+
+    static var processID: Int32 { getpid() }
+
+    /// Anonymous, private, read-write memory (anonymous so that perf consults the perf map).
+    static func mapReadWrite(_ length: Int) throws(SystemCallError) -> UnsafeMutableRawPointer {
+        if InjectedFaults.active.contains(.mmap) {
+            throw SystemCallError(call: "mmap", subject: "", code: ENOMEM)
+        }
+        let memory = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let memory, memory != MAP_FAILED else {
+            throw SystemCallError(call: "mmap", subject: "", code: errno)
+        }
+        return memory
+    }
+
+    static func protectReadExecute(_ memory: UnsafeMutableRawPointer, _ length: Int) throws(SystemCallError) {
+        if InjectedFaults.active.contains(.mprotect) {
+            throw SystemCallError(call: "mprotect", subject: "", code: EACCES)
+        }
+        guard mprotect(memory, length, PROT_READ | PROT_EXEC) == 0 else {
+            throw SystemCallError(call: "mprotect", subject: "", code: errno)
+        }
+    }
+
+    static func unmap(_ memory: UnsafeMutableRawPointer, _ length: Int) {
+        munmap(memory, length)
+    }
+
+    /// `open(2)` for writing with `O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK` (non-blocking so a planted
+    /// FIFO cannot hang us; cleared again by `clearNonBlocking`).
+    static func openForWriting(_ path: String, flags extra: Int32) throws(SystemCallError) -> Int32 {
+        let faults = InjectedFaults.active
+        if faults.contains(.open) { throw SystemCallError(call: "open", subject: path, code: EACCES) }
+        if faults.contains(.readOnlyTmp) { throw SystemCallError(call: "open", subject: path, code: EROFS) }
+        let flags = O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | extra
+        let fd = open(path, flags, mode_t(0o600))
+        guard fd >= 0 else { throw SystemCallError(call: "open", subject: path, code: errno) }
+        return fd
+    }
+
+    static func clearNonBlocking(_ fd: Int32) {
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
+    }
+
+    static func status(_ fd: Int32, path: String) throws(SystemCallError) -> stat {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SystemCallError(call: "fstat", subject: path, code: errno) }
+        return info
+    }
+
+    static func truncate(_ fd: Int32, path: String) throws(SystemCallError) {
+        guard ftruncate(fd, 0) == 0 else { throw SystemCallError(call: "ftruncate", subject: path, code: errno) }
+    }
+
+    /// Writes all of `bytes`, retrying short writes and EINTR.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemCallError) {
+        if InjectedFaults.active.contains(.write) {
+            throw SystemCallError(call: "write", subject: path, code: ENOSPC)
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw SystemCallError(call: "write", subject: path, code: errno)
+            }
+            offset += written
+        }
+    }
+
+    static func close(_ fd: Int32) {
+        _ = closeFile(fd)
+    }
+
+    static var effectiveUserID: uid_t { geteuid() }
+}
+
+// At file scope `close` is the C function (inside `System` it would be the method above).
+private func closeFile(_ fd: Int32) -> Int32 { close(fd) }

@@ -1,0 +1,66 @@
+import Testing
+@testable import PerfTrampoline
+
+/// Passes all three host arguments through into the result, so a stub that dropped or
+/// swapped one gives a different number.
+let probeEvaluator: PerfEvaluator = { context, code, argument in
+    Int(bitPattern: context) &* 31 &+ Int(bitPattern: code) &* 17 &+ argument
+}
+
+func expectedProbe(_ context: Int, _ code: Int, _ argument: Int) -> Int {
+    context &* 31 &+ code &* 17 &+ argument
+}
+
+@Suite struct CodeArenaTests {
+    let template = StubTemplate.assembly()!
+
+    @Test func templateIsSmall() {
+        #if arch(x86_64)
+        #expect(template.code.count == 12)
+        #expect(template.stride == 16)
+        #elseif arch(arm64)
+        #expect(template.code.count == 24)
+        #expect(template.stride == 32)
+        #endif
+    }
+
+    @Test func hundredThousandStubsAreDistinctExecutableAndPassArgumentsThrough() throws {
+        let arena = CodeArena(template: template)
+        var addresses: [UInt] = []
+        for _ in 0..<100_000 {
+            addresses.append(UInt(bitPattern: try arena.allocate()))
+        }
+        #expect(Set(addresses).count == addresses.count)
+        #expect(arena.chunks.count == (100_000 + arena.slotsPerChunk - 1) / arena.slotsPerChunk)
+        #expect(arena.chunks.count > 1)
+
+        let mappings = MemoryMapping.current()
+        for (index, address) in addresses.enumerated() {
+            let mapping = try #require(MemoryMapping.containing(address, in: mappings))
+            #expect(mapping.permissions == "r-xp")
+            #expect(mapping.path.isEmpty, "stub memory must be anonymous, got \(mapping.path)")
+            let stub = unsafeBitCast(address, to: PerfStub.self)
+            let context = UnsafeMutableRawPointer(bitPattern: 0x1000 + index)
+            let code = UnsafeMutableRawPointer(bitPattern: 0x7777_0000 + index * 8)
+            let result = stub(context, code, -index, probeEvaluator)
+            #expect(result == expectedProbe(0x1000 + index, 0x7777_0000 + index * 8, -index))
+        }
+    }
+
+    @Test func noMappingIsEverWritableAndExecutable() throws {
+        let arena = CodeArena(template: template)
+        for _ in 0..<(arena.slotsPerChunk * 3 + 1) { _ = try arena.allocate() }
+        let rwx = MemoryMapping.current().filter { $0.permissions.hasPrefix("rwx") }
+        #expect(rwx.isEmpty, "rwx mappings: \(rwx.map { String($0.start, radix: 16) })")
+    }
+
+    @Test func slotsAreNeverReused() throws {
+        let arena = CodeArena(template: template, chunkSize: 4096)
+        var seen = Set<UInt>()
+        for _ in 0..<(arena.slotsPerChunk * 4) {
+            #expect(seen.insert(UInt(bitPattern: try arena.allocate())).inserted)
+        }
+        #expect(arena.issuedCount == arena.slotsPerChunk * 4)
+        #expect(arena.chunks.count == 4)
+    }
+}

@@ -1,0 +1,92 @@
+import Testing
+@testable import PerfTrampoline
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct OwnedFileTests {
+    @Test func symlinkIsRefusedAndTargetUntouched() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let target = dir + "/target"
+        let link = dir + "/perf-1.map"
+        #expect(symlink(target, link) == 0)
+        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.open(link, extraFlags: O_WRONLY | O_APPEND) }
+        do {
+            _ = try OwnedFile.open(link, extraFlags: O_WRONLY | O_APPEND)
+        } catch {
+            #expect(error.description == "\(link) is a symbolic link; refusing to follow it")
+        }
+        #expect(access(target, F_OK) != 0, "the symlink's target must not be created")
+    }
+
+    @Test func fileOfAnotherUserIsRefused() throws {
+        try #require(geteuid() == 0, "needs root to chown")
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let path = dir + "/perf-2.map"
+        let fd = open(path, O_CREAT | O_WRONLY, 0o600)
+        #expect(write(fd, "1 1 theirs\n", 11) == 11)
+        close(fd)
+        #expect(chown(path, 65534, 65534) == 0)
+        do {
+            _ = try OwnedFile.open(path, extraFlags: O_WRONLY | O_APPEND)
+            Issue.record("a file owned by uid 65534 was accepted")
+        } catch {
+            #expect(error.description == "\(path) exists and is owned by uid 65534, not by us (uid 0); refusing to use it")
+        }
+        #expect(readFile(path) == "1 1 theirs\n", "their file must be untouched")
+    }
+
+    @Test func staleFileIsTruncatedAndModeIs0600() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let path = dir + "/perf-3.map"
+        let fd = open(path, O_CREAT | O_WRONLY, 0o644)
+        #expect(write(fd, "dead 1 stale\n", 13) == 13)
+        close(fd)
+        let opened = try OwnedFile.open(path, extraFlags: O_WRONLY | O_APPEND)
+        #expect(write(opened, "1 2 fresh\n", 10) == 10)
+        var info = stat()
+        #expect(fstat(opened, &info) == 0)
+        #expect(fcntl(opened, F_GETFD) & FD_CLOEXEC != 0)
+        close(opened)
+        #expect(readFile(path) == "1 2 fresh\n")
+
+        let newPath = dir + "/perf-4.map"
+        let created = try OwnedFile.open(newPath, extraFlags: O_WRONLY | O_APPEND)
+        close(created)
+        var newInfo = stat()
+        #expect(stat(newPath, &newInfo) == 0)
+        #expect(newInfo.st_mode & 0o777 == 0o600)
+    }
+
+    @Test func fifoAndDirectoryAreRefusedWithoutHanging() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let fifo = dir + "/perf-5.map"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.open(fifo, extraFlags: O_WRONLY | O_APPEND) }
+        let sub = dir + "/perf-6.map"
+        #expect(mkdir(sub, 0o700) == 0)
+        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.open(sub, extraFlags: O_WRONLY | O_APPEND) }
+    }
+
+    @Test func hardLinkedFileIsRefused() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let original = dir + "/victim"
+        let fd = open(original, O_CREAT | O_WRONLY, 0o600)
+        #expect(write(fd, "keep\n", 5) == 5)
+        close(fd)
+        let linked = dir + "/perf-7.map"
+        #expect(link(original, linked) == 0)
+        do {
+            _ = try OwnedFile.open(linked, extraFlags: O_WRONLY | O_APPEND)
+            Issue.record("a hard-linked file was accepted")
+        } catch {
+            #expect(error.description == "\(linked) has 2 hard links; refusing to use it")
+        }
+        #expect(readFile(original) == "keep\n")
+    }
+}
