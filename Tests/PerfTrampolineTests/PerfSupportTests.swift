@@ -1,0 +1,146 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import PerfTrampoline
+
+final class TestCodeObject: Sendable {
+    let slot = TrampolineSlot()
+    let name: String
+    init(name: String) { self.name = name }
+}
+
+/// Tests of the process-wide switch. Serialized: they share `PerfSupport.shared` and this
+/// process's map file, which the last test removes (our own pid's file only).
+@Suite(.serialized) struct PerfSupportTests {
+    let perf = PerfSupport.shared
+    var mapPath: String { PerfMapFile.path(forProcess: getpid()) }
+
+    func mapLines() -> [Substring] {
+        (readFile(mapPath) ?? "").split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+    }
+
+    @Test func modeNamesAndSwitches() throws {
+        #expect(try ProfilingMode(name: "perf") == .perfMap)
+        #expect(try ProfilingMode(name: "jitdump") == .jitDump)
+        #expect(throws: PerfSupportError.unknownMode("bogus")) { try ProfilingMode(name: "bogus") }
+        #expect(PerfSupportError.unknownMode("bogus").description.contains("'bogus'"))
+        let none: [String: String] = [:]
+        #expect(try ProfilingMode.requested(arguments: ["-Xperf"], environment: none) == .perfMap)
+        #expect(try ProfilingMode.requested(arguments: ["-X", "perf"], environment: none) == .perfMap)
+        #expect(try ProfilingMode.requested(arguments: ["-Xperf_jit"], environment: none) == .jitDump)
+        #expect(try ProfilingMode.requested(arguments: ["-X", "perf_jit"], environment: none) == .jitDump)
+        #expect(try ProfilingMode.requested(arguments: [], environment: ["PERFSUPPORT": "1"]) == .perfMap)
+        #expect(try ProfilingMode.requested(arguments: [], environment: ["PERFSUPPORT": "jitdump"]) == .jitDump)
+        #expect(try ProfilingMode.requested(arguments: [], environment: ["PERFSUPPORT": "0"]) == nil)
+        #expect(try ProfilingMode.requested(arguments: [], environment: none) == nil)
+        #expect(try ProfilingMode.requested(arguments: ["-Xperf"], environment: ["PERFSUPPORT": "jitdump"]) == .perfMap)
+        #expect(try ProfilingMode.requested(arguments: ["-Xperf_jit"], environment: ["PERFSUPPORT": "1"]) == .jitDump)
+        #expect(throws: PerfSupportError.unknownMode("PERFSUPPORT=yes please")) {
+            try ProfilingMode.requested(arguments: [], environment: ["PERFSUPPORT": "yes please"])
+        }
+    }
+
+    @Test func offMeansNoStubAndNoEntry() {
+        perf.deactivate()
+        let code = TestCodeObject(name: "toy::never:test")
+        #expect(perf.stub(for: code.slot, name: code.name) == nil)
+        #expect(code.slot.address == nil)
+        #expect(!perf.isActive)
+    }
+
+    @Test func eightThreadsEnteringTheSameNewCodeObjectsMakeOneStubEach() throws {
+        try perf.activate(.perfMap)
+        #expect(perf.isActive)
+        let codes = (0..<10_000).map { TestCodeObject(name: "toy::race\($0):threads.toy") }
+        let before = perf.status.stubCount
+        let addresses = Mutex<[[UInt]]>(Array(repeating: [], count: 8))
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            var seen: [UInt] = []
+            for (index, code) in codes.enumerated() {
+                let stub = perf.stub(for: code.slot, name: code.name)!
+                #expect(stub(nil, nil, index, probeEvaluator) == index)
+                seen.append(UInt(bitPattern: unsafeBitCast(stub, to: UnsafeRawPointer.self)))
+            }
+            addresses.withLock { $0[thread] = seen }
+        }
+        let all = addresses.withLock { $0 }
+        for thread in 1..<8 { #expect(all[thread] == all[0]) }
+        #expect(Set(all[0]).count == codes.count)
+        #expect(perf.status.stubCount - before == codes.count)
+        let lines = mapLines().filter { $0.hasSuffix(":threads.toy") }
+        #expect(lines.count == codes.count)
+        #expect(Set(lines).count == codes.count)
+        for (index, code) in codes.enumerated() {
+            let address = String(UInt(bitPattern: code.slot.address!), radix: 16)
+            #expect(lines[index] == "\(address) \(String(StubTemplate.assembly()!.code.count, radix: 16)) toy::race\(index):threads.toy")
+        }
+    }
+
+    @Test func tenThousandOnOffCyclesLeakNothing() throws {
+        try perf.activate(.perfMap)
+        let codes = (0..<50).map { TestCodeObject(name: "toy::cycle\($0):cycles.toy") }
+        for code in codes { _ = perf.stub(for: code.slot, name: code.name) }
+        let fds = openDescriptorCount()
+        let chunks = perf.status.chunkCount
+        let stubs = perf.status.stubCount
+        for cycle in 0..<10_000 {
+            perf.deactivate()
+            #expect(perf.stub(for: codes[cycle % 50].slot, name: "unused") == nil)
+            try perf.activate(.perfMap)
+            try perf.activate(.perfMap)  // activating twice is fine
+            #expect(perf.stub(for: codes[cycle % 50].slot, name: "unused") != nil)
+        }
+        #expect(openDescriptorCount() == fds)
+        #expect(perf.status.chunkCount == chunks)
+        #expect(perf.status.stubCount == stubs)
+        let lines = mapLines().filter { $0.hasSuffix(":cycles.toy") }
+        #expect(lines.count == 50)
+        #expect(!mapLines().contains { $0.hasSuffix("unused") })
+    }
+
+    @Test func writeOneEntryForAnotherJIT() throws {
+        try perf.activate(.perfMap)
+        try perf.writePerfMapEntry(address: UnsafeRawPointer(bitPattern: 0x1234)!, size: 0x162e, name: "entry1")
+        try perf.writePerfMapEntry(address: UnsafeRawPointer(bitPattern: 0x3456)!, size: 1 << 33, name: "entry_big")
+        let lines = mapLines()
+        #expect(lines.contains("1234 162e entry1"))
+        #expect(lines.contains("3456 200000000 entry_big"))
+        #expect(throws: PerfSupportError.self) {
+            try perf.writePerfMapEntry(address: UnsafeRawPointer(bitPattern: 0x10)!, size: 0, name: "zero")
+        }
+    }
+
+    @Test func everyLineOfTheMapParses() throws {
+        try perf.activate(.perfMap)
+        let hostile = TestCodeObject(name: "toy::bad\nname\r\t\u{0}:" + String(repeating: "x", count: 1 << 20))
+        #expect(perf.stub(for: hostile.slot, name: hostile.name) != nil)
+        let text = try #require(readFile(mapPath))
+        #expect(text.hasSuffix("\n"))
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", maxSplits: 2)
+            #expect(fields.count == 3)
+            #expect(UInt(fields[0], radix: 16) != nil && !fields[0].hasPrefix("0x"))
+            #expect((UInt(fields[1], radix: 16) ?? 0) > 0)
+            #expect(fields[2].utf8.count <= SymbolName.maximumLength)
+        }
+        #expect(text.contains("toy::bad?name???:xxx"))
+    }
+
+    @Test func statusReportsTheState() throws {
+        try perf.activate(.perfMap)
+        let status = perf.status
+        #expect(status.mode == .perfMap)
+        #expect(status.backend == .assembly)
+        #expect(status.perfMapPath == mapPath)
+        #expect(status.offReason == nil)
+        #expect(status.chunkCount >= 1)
+        perf.deactivate()
+        #expect(perf.status.mode == .off)
+        #expect(perf.status.description.contains("mode=off"))
+    }
+
+    @Test func zzzRemoveOwnMap() {
+        perf.deactivate()
+        unlink(mapPath)
+    }
+}
