@@ -1,0 +1,327 @@
+import PerfTrampoline
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The evaluator every interpreted call goes through, directly or through the callee's
+/// trampoline: (interpreter, code object, frame base) → 0 on success, 1 on a runtime error.
+let toyEvaluator: PerfEvaluator = { context, code, base in
+    let interpreter = Unmanaged<Interpreter>.fromOpaque(context!).takeUnretainedValue()
+    let function = Unmanaged<FunctionObject>.fromOpaque(code!).takeUnretainedValue()
+    return interpreter.execute(function, base: base) ? 0 : 1
+}
+
+/// Mutable interpreter state the dispatch loop touches on every call, kept behind a raw
+/// pointer so that it costs no exclusivity checks.
+struct ExecutionState {
+    var depth = 0
+    var initializedTop = 0
+    var error: RuntimeError?
+}
+
+/// The stack machine. Each interpreted call is one native call of ``toyEvaluator`` — through
+/// the callee's trampoline while profiling is on — so native stacks mirror interpreted ones.
+public final class Interpreter {
+    let perf = PerfSupport.shared
+    let stack: UnsafeMutablePointer<Value>
+    let stackCapacity: Int
+    let globals: UnsafeMutablePointer<Value>
+    let globalNames: [String]
+    let state: UnsafeMutablePointer<ExecutionState>
+    let recursionLimit: Int
+    let output: Output
+    private(set) lazy var opaqueSelf = Unmanaged.passUnretained(self).toOpaque()
+
+    init(globalNames: [String], arguments: [String], recursionLimit: Int, output: Output) {
+        self.globalNames = globalNames
+        self.recursionLimit = recursionLimit
+        self.output = output
+        stackCapacity = 1 << 24
+        stack = .allocate(capacity: stackCapacity)
+        globals = .allocate(capacity: globalNames.count)
+        globals.initialize(repeating: .undefined, count: globalNames.count)
+        for builtin in Builtin.allCases { globals[builtin.rawValue] = .builtin(builtin) }
+        globals[Builtin.allCases.count] = .list(ListObject(arguments.map { .string($0) }))
+        state = .allocate(capacity: 1)
+        state.initialize(to: ExecutionState())
+    }
+
+    deinit {
+        stack.deinitialize(count: state.pointee.initializedTop)
+        stack.deallocate()
+        globals.deinitialize(count: globalNames.count)
+        globals.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    /// Runs the module. Returns the runtime error, if any.
+    func runModule(_ module: FunctionObject) -> RuntimeError? {
+        stack.initialize(to: .function(module))
+        state.pointee.initializedTop = 1
+        if invoke(module, base: 1) { return nil }
+        var error = state.pointee.error ?? RuntimeError(message: "unknown error", frames: [])
+        error.frames.reverse()
+        return error
+    }
+
+    // MARK: Calls
+
+    /// Enters `callee` with its arguments at `stack[base...]`; its result lands in `stack[base - 1]`.
+    @inline(__always)
+    func invoke(_ callee: FunctionObject, base: Int) -> Bool {
+        let state = self.state
+        if state.pointee.depth >= recursionLimit {
+            return raise("recursion limit exceeded (\(recursionLimit) nested calls)")
+        }
+        let top = base + callee.frameSize
+        if top > state.pointee.initializedTop {
+            guard top <= stackCapacity else { return raise("recursion limit exceeded (value stack is full)") }
+            (stack + state.pointee.initializedTop).initialize(repeating: .none, count: top - state.pointee.initializedTop)
+            state.pointee.initializedTop = top
+        }
+        var local = callee.arity
+        while local < callee.localCount {
+            stack[base + local] = .none
+            local += 1
+        }
+        state.pointee.depth += 1
+        defer { state.pointee.depth -= 1 }
+        if let stub = perf.stub(for: callee.perfSlot, name: callee.perfName) {
+            return stub(opaqueSelf, Unmanaged.passUnretained(callee).toOpaque(), base, toyEvaluator) == 0
+        }
+        return execute(callee, base: base)
+    }
+
+    /// Starts an error with no frames; each frame adds itself as the error unwinds.
+    func raise(_ message: String) -> Bool {
+        state.pointee.error = RuntimeError(message: message, frames: [])
+        return false
+    }
+
+    @inline(never)
+    private func unwind(_ function: FunctionObject, pc: Int) -> Bool {
+        let frame = TraceFrame(function: function.name, file: function.file, line: function.line(at: pc - 1))
+        if state.pointee.error == nil { state.pointee.error = RuntimeError(message: "unknown error", frames: []) }
+        state.pointee.error!.frames.append(frame)
+        return false
+    }
+
+    @inline(never)
+    private func fail(_ message: String, _ function: FunctionObject, pc: Int) -> Bool {
+        _ = raise(message)
+        return unwind(function, pc: pc)
+    }
+
+    // MARK: Dispatch loop
+
+    /// Runs one frame of `function` to completion.
+    func execute(_ function: FunctionObject, base: Int) -> Bool {
+        let code = function.code.baseAddress!
+        let constants = function.constants.baseAddress!
+        let frame = stack + base
+        var sp = frame + function.localCount
+        var pc = 0
+
+        while true {
+            let instruction = code[pc]
+            pc += 1
+            switch instruction {
+            case .constant(let index):
+                sp.pointee = constants[Int(index)]
+                sp += 1
+            case .smallInt(let value):
+                sp.pointee = .int(Int(value))
+                sp += 1
+            case .pushNil:
+                sp.pointee = .none
+                sp += 1
+            case .pushTrue:
+                sp.pointee = .bool(true)
+                sp += 1
+            case .pushFalse:
+                sp.pointee = .bool(false)
+                sp += 1
+            case .loadLocal(let slot):
+                sp.pointee = frame[Int(slot)]
+                sp += 1
+            case .storeLocal(let slot):
+                sp -= 1
+                frame[Int(slot)] = sp.pointee
+            case .loadGlobal(let index):
+                let value = globals[Int(index)]
+                if case .undefined = value {
+                    return fail("undefined variable '\(globalNames[Int(index)])'", function, pc: pc)
+                }
+                sp.pointee = value
+                sp += 1
+            case .storeGlobal(let index):
+                sp -= 1
+                globals[Int(index)] = sp.pointee
+            case .assignGlobal(let index):
+                sp -= 1
+                if case .undefined = globals[Int(index)] {
+                    return fail("assignment to undefined variable '\(globalNames[Int(index)])'", function, pc: pc)
+                }
+                globals[Int(index)] = sp.pointee
+            case .lessLocalInt(let slot, let value):
+                if case .int(let a) = frame[Int(slot)] {
+                    sp.pointee = .bool(a < Int(value))
+                } else {
+                    switch Operations.compare(frame[Int(slot)], .int(Int(value)), .less) {
+                    case .success(let result): sp.pointee = result
+                    case .failure(let error): return fail(error.message, function, pc: pc)
+                    }
+                }
+                sp += 1
+            case .subtractLocalInt(let slot, let value):
+                if case .int(let a) = frame[Int(slot)] {
+                    let (result, overflow) = a.subtractingReportingOverflow(Int(value))
+                    if overflow { return fail("integer overflow in '-'", function, pc: pc) }
+                    sp.pointee = .int(result)
+                } else {
+                    switch Operations.arithmetic(frame[Int(slot)], .int(Int(value)), .subtract) {
+                    case .success(let result): sp.pointee = result
+                    case .failure(let error): return fail(error.message, function, pc: pc)
+                    }
+                }
+                sp += 1
+            case .add:
+                sp -= 1
+                if case .int(let b) = sp.pointee, case .int(let a) = (sp - 1).pointee {
+                    let (result, overflow) = a.addingReportingOverflow(b)
+                    if overflow { return fail("integer overflow in '+'", function, pc: pc) }
+                    (sp - 1).pointee = .int(result)
+                } else if !binary(sp, .add, function, pc) {
+                    return false
+                }
+            case .subtract:
+                sp -= 1
+                if case .int(let b) = sp.pointee, case .int(let a) = (sp - 1).pointee {
+                    let (result, overflow) = a.subtractingReportingOverflow(b)
+                    if overflow { return fail("integer overflow in '-'", function, pc: pc) }
+                    (sp - 1).pointee = .int(result)
+                } else if !binary(sp, .subtract, function, pc) {
+                    return false
+                }
+            case .multiply:
+                sp -= 1
+                if !binary(sp, .multiply, function, pc) { return false }
+            case .divide:
+                sp -= 1
+                if !binary(sp, .divide, function, pc) { return false }
+            case .remainder:
+                sp -= 1
+                if !binary(sp, .remainder, function, pc) { return false }
+            case .negate:
+                switch Operations.negate((sp - 1).pointee) {
+                case .success(let result): (sp - 1).pointee = result
+                case .failure(let error): return fail(error.message, function, pc: pc)
+                }
+            case .not:
+                (sp - 1).pointee = .bool(!(sp - 1).pointee.isTruthy)
+            case .equal:
+                sp -= 1
+                (sp - 1).pointee = .bool((sp - 1).pointee.equals(sp.pointee))
+            case .notEqual:
+                sp -= 1
+                (sp - 1).pointee = .bool(!(sp - 1).pointee.equals(sp.pointee))
+            case .less:
+                sp -= 1
+                if case .int(let b) = sp.pointee, case .int(let a) = (sp - 1).pointee {
+                    (sp - 1).pointee = .bool(a < b)
+                } else if !comparison(sp, .less, function, pc) {
+                    return false
+                }
+            case .lessEqual:
+                sp -= 1
+                if !comparison(sp, .lessEqual, function, pc) { return false }
+            case .greater:
+                sp -= 1
+                if !comparison(sp, .greater, function, pc) { return false }
+            case .greaterEqual:
+                sp -= 1
+                if !comparison(sp, .greaterEqual, function, pc) { return false }
+            case .jump(let target):
+                pc = Int(target)
+            case .jumpIfFalse(let target):
+                sp -= 1
+                if !sp.pointee.isTruthy { pc = Int(target) }
+            case .jumpIfFalseKeep(let target):
+                if !(sp - 1).pointee.isTruthy { pc = Int(target) } else { sp -= 1 }
+            case .jumpIfTrueKeep(let target):
+                if (sp - 1).pointee.isTruthy { pc = Int(target) } else { sp -= 1 }
+            case .call(let count):
+                let argumentCount = Int(count)
+                let calleeSlot = sp - argumentCount - 1
+                switch calleeSlot.pointee {
+                case .function(let callee):
+                    guard argumentCount == callee.arity else {
+                        return fail("\(callee.name)() takes \(callee.arity) argument\(callee.arity == 1 ? "" : "s") but \(argumentCount) \(argumentCount == 1 ? "was" : "were") given", function, pc: pc)
+                    }
+                    guard invoke(callee, base: calleeSlot + 1 - stack) else { return unwind(function, pc: pc) }
+                case .builtin(let builtin):
+                    let arguments = UnsafeBufferPointer(start: calleeSlot + 1, count: argumentCount)
+                    switch Builtins.call(builtin, arguments, interpreter: self) {
+                    case .success(let result): calleeSlot.pointee = result
+                    case .failure(let error): return fail(error.message, function, pc: pc)
+                    }
+                default:
+                    return fail("cannot call a value of type \(calleeSlot.pointee.typeName)", function, pc: pc)
+                }
+                sp = calleeSlot + 1
+            case .index:
+                sp -= 1
+                switch Operations.index((sp - 1).pointee, sp.pointee) {
+                case .success(let result): (sp - 1).pointee = result
+                case .failure(let error): return fail(error.message, function, pc: pc)
+                }
+            case .storeIndex:
+                sp -= 3
+                if let error = Operations.storeIndex(sp.pointee, (sp + 1).pointee, (sp + 2).pointee) {
+                    return fail(error.message, function, pc: pc)
+                }
+            case .makeList(let count):
+                let n = Int(count)
+                sp -= n
+                sp.pointee = .list(ListObject(Array(UnsafeBufferPointer(start: sp, count: n))))
+                sp += 1
+            case .pop:
+                sp -= 1
+            case .returnValue:
+                (frame - 1).pointee = (sp - 1).pointee
+                return true
+            case .returnNil:
+                (frame - 1).pointee = .none
+                return true
+            }
+        }
+    }
+
+    @inline(never)
+    private func binary(_ sp: UnsafeMutablePointer<Value>, _ op: Operations.Arithmetic,
+                        _ function: FunctionObject, _ pc: Int) -> Bool {
+        switch Operations.arithmetic((sp - 1).pointee, sp.pointee, op) {
+        case .success(let result):
+            (sp - 1).pointee = result
+            return true
+        case .failure(let error):
+            return fail(error.message, function, pc: pc)
+        }
+    }
+
+    @inline(never)
+    private func comparison(_ sp: UnsafeMutablePointer<Value>, _ op: Operations.Comparison,
+                            _ function: FunctionObject, _ pc: Int) -> Bool {
+        switch Operations.compare((sp - 1).pointee, sp.pointee, op) {
+        case .success(let result):
+            (sp - 1).pointee = result
+            return true
+        case .failure(let error):
+            return fail(error.message, function, pc: pc)
+        }
+    }
+}

@@ -1,0 +1,191 @@
+/// Tokens of the toy language.
+enum TokenKind: Equatable {
+    case identifier(String)
+    case integer(Int)
+    case float(Double)
+    case string(String)
+    case keyword(Keyword)
+    case symbol(Symbol)
+    case newline
+    case end
+}
+
+enum Keyword: String {
+    case fn, `let`, `if`, `else`, `while`, `return`, `true`, `false`, `nil`, and, or, not
+}
+
+enum Symbol: String {
+    case plus = "+", minus = "-", star = "*", slash = "/", percent = "%"
+    case equalEqual = "==", bangEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+    case equal = "=", leftParen = "(", rightParen = ")", leftBracket = "[", rightBracket = "]"
+    case leftBrace = "{", rightBrace = "}", comma = ",", semicolon = ";"
+}
+
+struct Token {
+    let kind: TokenKind
+    let line: Int
+    let column: Int
+}
+
+/// Turns UTF-8 source into tokens. Newlines inside `( )` and `[ ]` are not statement ends.
+struct Lexer {
+    private let bytes: [UInt8]
+    private let file: String
+    private var index = 0
+    private var line = 1
+    private var lineStart = 0
+    private var nesting = 0
+
+    init(source: String, file: String) {
+        bytes = Array(source.utf8)
+        self.file = file
+    }
+
+    static func tokenize(_ source: String, file: String) throws(SyntaxError) -> [Token] {
+        var lexer = Lexer(source: source, file: file)
+        var tokens: [Token] = []
+        while true {
+            let token = try lexer.next()
+            tokens.append(token)
+            if token.kind == .end { return tokens }
+        }
+    }
+
+    private var column: Int {
+        // Columns count characters, not bytes.
+        String(decoding: bytes[lineStart..<index], as: UTF8.self).count + 1
+    }
+
+    private func error(_ message: String, column: Int? = nil) -> SyntaxError {
+        SyntaxError(file: file, line: line, column: column ?? self.column, message: message)
+    }
+
+    private func peek(_ offset: Int = 0) -> UInt8? {
+        index + offset < bytes.count ? bytes[index + offset] : nil
+    }
+
+    mutating func next() throws(SyntaxError) -> Token {
+        while let byte = peek() {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") {
+                index += 1
+            } else if byte == UInt8(ascii: "#") {
+                while let b = peek(), b != UInt8(ascii: "\n") { index += 1 }
+            } else if byte == UInt8(ascii: "\n") && nesting > 0 {
+                index += 1
+                line += 1
+                lineStart = index
+            } else {
+                break
+            }
+        }
+        let startLine = line
+        let startColumn = column
+        func token(_ kind: TokenKind) -> Token { Token(kind: kind, line: startLine, column: startColumn) }
+        guard let byte = peek() else { return token(.end) }
+
+        if byte == UInt8(ascii: "\n") {
+            index += 1
+            let result = token(.newline)
+            line += 1
+            lineStart = index
+            return result
+        }
+        if Self.isIdentifierStart(byte) {
+            let start = index
+            while let b = peek(), Self.isIdentifierStart(b) || Self.isDigit(b) { index += 1 }
+            let word = String(decoding: bytes[start..<index], as: UTF8.self)
+            if let keyword = Keyword(rawValue: word) { return token(.keyword(keyword)) }
+            return token(.identifier(word))
+        }
+        if Self.isDigit(byte) { return token(try number()) }
+        if byte == UInt8(ascii: "\"") { return token(.string(try string())) }
+
+        let two = peek(1).map { String(decoding: [byte, $0], as: UTF8.self) }
+        if let two, let symbol = Symbol(rawValue: two) {
+            index += 2
+            return token(.symbol(symbol))
+        }
+        if let symbol = Symbol(rawValue: String(decoding: [byte], as: UTF8.self)) {
+            index += 1
+            switch symbol {
+            case .leftParen, .leftBracket: nesting += 1
+            case .rightParen, .rightBracket: nesting = max(0, nesting - 1)
+            default: break
+            }
+            return token(.symbol(symbol))
+        }
+        if byte == UInt8(ascii: "!") { throw error("unexpected character '!' (did you mean 'not' or '!=')") }
+        let scalar = String(decoding: bytes[index...].prefix(4), as: UTF8.self).unicodeScalars.first
+        let shown = scalar.map { $0.properties.isWhitespace || $0.value < 0x20 ? "U+\(String($0.value, radix: 16, uppercase: true))" : String($0) } ?? "?"
+        throw error("unexpected character '\(shown)'")
+    }
+
+    private mutating func number() throws(SyntaxError) -> TokenKind {
+        let start = index
+        while let b = peek(), Self.isDigit(b) { index += 1 }
+        var isFloat = false
+        if peek() == UInt8(ascii: "."), let after = peek(1), Self.isDigit(after) {
+            isFloat = true
+            index += 1
+            while let b = peek(), Self.isDigit(b) { index += 1 }
+        }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            var lookahead = 1
+            if peek(1) == UInt8(ascii: "+") || peek(1) == UInt8(ascii: "-") { lookahead = 2 }
+            if let digit = peek(lookahead), Self.isDigit(digit) {
+                isFloat = true
+                index += lookahead
+                while let b = peek(), Self.isDigit(b) { index += 1 }
+            }
+        }
+        if let b = peek(), Self.isIdentifierStart(b) {
+            throw error("invalid number literal")
+        }
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        if isFloat {
+            guard let value = Double(text) else { throw error("invalid float literal '\(text)'") }
+            return .float(value)
+        }
+        guard let value = Int(text) else { throw error("integer literal '\(text)' does not fit in 64 bits") }
+        return .integer(value)
+    }
+
+    private mutating func string() throws(SyntaxError) -> String {
+        let startColumn = column
+        index += 1
+        var result: [UInt8] = []
+        while true {
+            guard let byte = peek() else {
+                throw error("unterminated string literal", column: startColumn)
+            }
+            if byte == UInt8(ascii: "\n") { throw error("unterminated string literal", column: startColumn) }
+            index += 1
+            if byte == UInt8(ascii: "\"") { break }
+            if byte == UInt8(ascii: "\\") {
+                guard let escaped = peek() else { throw error("unterminated string literal", column: startColumn) }
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "n"): result.append(UInt8(ascii: "\n"))
+                case UInt8(ascii: "t"): result.append(UInt8(ascii: "\t"))
+                case UInt8(ascii: "r"): result.append(UInt8(ascii: "\r"))
+                case UInt8(ascii: "0"): result.append(0)
+                case UInt8(ascii: "\""): result.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): result.append(UInt8(ascii: "\\"))
+                default:
+                    index -= 1
+                    throw error("unknown escape sequence '\\\(String(decoding: [escaped], as: UTF8.self))'")
+                }
+            } else {
+                result.append(byte)
+            }
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+
+    private static func isIdentifierStart(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+            || b == UInt8(ascii: "_")
+    }
+
+    private static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+}

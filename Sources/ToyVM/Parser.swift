@@ -1,0 +1,338 @@
+/// Recursive-descent parser for the toy language (precedence, lowest first: `or`, `and`,
+/// `not`, comparisons, `+ -`, `* / %`, unary `-`, call and index, primaries).
+struct Parser {
+    private let tokens: [Token]
+    private let file: String
+    private var position = 0
+    private var functionDepth = 0
+
+    static func parse(_ source: String, file: String) throws(SyntaxError) -> [Statement] {
+        var parser = Parser(tokens: try Lexer.tokenize(source, file: file), file: file)
+        return try parser.program()
+    }
+
+    private init(tokens: [Token], file: String) {
+        self.tokens = tokens
+        self.file = file
+    }
+
+    // MARK: Token helpers
+
+    private var current: Token { tokens[position] }
+
+    private func error(_ message: String, at token: Token? = nil) -> SyntaxError {
+        let token = token ?? current
+        return SyntaxError(file: file, line: token.line, column: token.column, message: message)
+    }
+
+    private func describe(_ token: Token) -> String {
+        switch token.kind {
+        case .identifier(let name): "'\(name)'"
+        case .integer(let value): "'\(value)'"
+        case .float(let value): "'\(value)'"
+        case .string: "string literal"
+        case .keyword(let keyword): "'\(keyword.rawValue)'"
+        case .symbol(let symbol): "'\(symbol.rawValue)'"
+        case .newline: "end of line"
+        case .end: "end of file"
+        }
+    }
+
+    private mutating func advance() -> Token {
+        let token = tokens[position]
+        if position < tokens.count - 1 { position += 1 }
+        return token
+    }
+
+    private func check(_ symbol: Symbol) -> Bool { current.kind == .symbol(symbol) }
+    private func check(_ keyword: Keyword) -> Bool { current.kind == .keyword(keyword) }
+
+    private mutating func match(_ symbol: Symbol) -> Bool {
+        guard check(symbol) else { return false }
+        _ = advance()
+        return true
+    }
+
+    private mutating func expect(_ symbol: Symbol, _ context: String) throws(SyntaxError) -> Token {
+        guard check(symbol) else { throw error("expected '\(symbol.rawValue)' \(context), found \(describe(current))") }
+        return advance()
+    }
+
+    private mutating func identifier(_ context: String) throws(SyntaxError) -> String {
+        guard case .identifier(let name) = current.kind else {
+            throw error("expected a name \(context), found \(describe(current))")
+        }
+        _ = advance()
+        return name
+    }
+
+    private mutating func skipSeparators() {
+        while current.kind == .newline || check(.semicolon) { _ = advance() }
+    }
+
+    // MARK: Statements
+
+    private mutating func program() throws(SyntaxError) -> [Statement] {
+        var statements: [Statement] = []
+        skipSeparators()
+        while current.kind != .end {
+            statements.append(try statement())
+            try endOfStatement()
+            skipSeparators()
+        }
+        return statements
+    }
+
+    private mutating func endOfStatement() throws(SyntaxError) {
+        switch current.kind {
+        case .newline, .end, .symbol(.semicolon), .symbol(.rightBrace): return
+        default: throw error("expected end of statement, found \(describe(current))")
+        }
+    }
+
+    private mutating func block(_ context: String) throws(SyntaxError) -> [Statement] {
+        _ = try expect(.leftBrace, context)
+        var statements: [Statement] = []
+        skipSeparators()
+        while !check(.rightBrace) {
+            if current.kind == .end { throw error("expected '}' to close the block, found end of file") }
+            statements.append(try statement())
+            try endOfStatement()
+            skipSeparators()
+        }
+        _ = advance()
+        return statements
+    }
+
+    private mutating func statement() throws(SyntaxError) -> Statement {
+        let start = current
+        func make(_ kind: Statement.Kind) -> Statement { Statement(kind: kind, line: start.line, column: start.column) }
+        switch start.kind {
+        case .keyword(.fn):
+            guard functionDepth == 0 && blockDepth == 0 else {
+                throw error("functions may be defined only at top level")
+            }
+            _ = advance()
+            let name = try identifier("after 'fn'")
+            _ = try expect(.leftParen, "after the function name")
+            var parameters: [String] = []
+            if !check(.rightParen) {
+                repeat {
+                    let parameterToken = current
+                    let parameter = try identifier("for a parameter")
+                    if parameters.contains(parameter) {
+                        throw error("duplicate parameter '\(parameter)'", at: parameterToken)
+                    }
+                    parameters.append(parameter)
+                } while match(.comma)
+            }
+            _ = try expect(.rightParen, "after the parameters")
+            functionDepth += 1
+            defer { functionDepth -= 1 }
+            let body = try block("to start the function body")
+            return make(.function(FunctionDeclaration(name: name, parameters: parameters, body: body, line: start.line)))
+        case .keyword(.let):
+            _ = advance()
+            let name = try identifier("after 'let'")
+            _ = try expect(.equal, "after the variable name")
+            return make(.letBinding(name, try expression()))
+        case .keyword(.if):
+            var branches: [(condition: Expression, body: [Statement])] = []
+            var elseBody: [Statement]?
+            _ = advance()
+            blockDepth += 1
+            defer { blockDepth -= 1 }
+            branches.append((try expression(), try block("after the 'if' condition")))
+            while peekElse() {
+                _ = advance()
+                if check(.if) {
+                    _ = advance()
+                    branches.append((try expression(), try block("after the 'else if' condition")))
+                } else {
+                    elseBody = try block("after 'else'")
+                    break
+                }
+            }
+            return make(.ifElse(branches, elseBody: elseBody))
+        case .keyword(.while):
+            _ = advance()
+            blockDepth += 1
+            defer { blockDepth -= 1 }
+            let condition = try expression()
+            return make(.whileLoop(condition, try block("after the 'while' condition")))
+        case .keyword(.return):
+            guard functionDepth > 0 else { throw error("'return' outside a function") }
+            _ = advance()
+            switch current.kind {
+            case .newline, .end, .symbol(.semicolon), .symbol(.rightBrace): return make(.returnValue(nil))
+            default: return make(.returnValue(try expression()))
+            }
+        default:
+            let target = try expression()
+            if check(.equal) {
+                let equalToken = advance()
+                let value = try expression()
+                switch target.kind {
+                case .name(let name): return make(.assign(name, value))
+                case .index(let container, let index): return make(.assignIndex(container, index, value))
+                default: throw error("cannot assign to this expression", at: equalToken)
+                }
+            }
+            return make(.expression(target))
+        }
+    }
+
+    private var blockDepth = 0
+
+    /// `else` may follow the closing brace on the same line or on a following line.
+    private mutating func peekElse() -> Bool {
+        var lookahead = position
+        while tokens[lookahead].kind == .newline { lookahead += 1 }
+        guard tokens[lookahead].kind == .keyword(.else) else { return false }
+        position = lookahead
+        return true
+    }
+
+    // MARK: Expressions
+
+    private mutating func expression() throws(SyntaxError) -> Expression { try orExpression() }
+
+    private mutating func orExpression() throws(SyntaxError) -> Expression {
+        var left = try andExpression()
+        while check(.or) {
+            let op = advance()
+            left = Expression(kind: .or(left, try andExpression()), line: op.line, column: op.column)
+        }
+        return left
+    }
+
+    private mutating func andExpression() throws(SyntaxError) -> Expression {
+        var left = try notExpression()
+        while check(.and) {
+            let op = advance()
+            left = Expression(kind: .and(left, try notExpression()), line: op.line, column: op.column)
+        }
+        return left
+    }
+
+    private mutating func notExpression() throws(SyntaxError) -> Expression {
+        if check(.not) {
+            let op = advance()
+            return Expression(kind: .not(try notExpression()), line: op.line, column: op.column)
+        }
+        return try comparison()
+    }
+
+    private mutating func comparison() throws(SyntaxError) -> Expression {
+        var left = try additive()
+        while case .symbol(let symbol) = current.kind {
+            let op: BinaryOperator
+            switch symbol {
+            case .equalEqual: op = .equal
+            case .bangEqual: op = .notEqual
+            case .less: op = .less
+            case .lessEqual: op = .lessEqual
+            case .greater: op = .greater
+            case .greaterEqual: op = .greaterEqual
+            default: return left
+            }
+            let token = advance()
+            left = Expression(kind: .binary(op, left, try additive()), line: token.line, column: token.column)
+        }
+        return left
+    }
+
+    private mutating func additive() throws(SyntaxError) -> Expression {
+        var left = try multiplicative()
+        while check(.plus) || check(.minus) {
+            let token = advance()
+            let op: BinaryOperator = token.kind == .symbol(.plus) ? .add : .subtract
+            left = Expression(kind: .binary(op, left, try multiplicative()), line: token.line, column: token.column)
+        }
+        return left
+    }
+
+    private mutating func multiplicative() throws(SyntaxError) -> Expression {
+        var left = try unary()
+        while check(.star) || check(.slash) || check(.percent) {
+            let token = advance()
+            let op: BinaryOperator = switch token.kind {
+            case .symbol(.star): .multiply
+            case .symbol(.slash): .divide
+            default: .remainder
+            }
+            left = Expression(kind: .binary(op, left, try unary()), line: token.line, column: token.column)
+        }
+        return left
+    }
+
+    private mutating func unary() throws(SyntaxError) -> Expression {
+        if check(.minus) {
+            let token = advance()
+            let operand = try unary()
+            // Fold literals so that -9223372036854775808 and -1.5 are constants.
+            if case .float(let value) = operand.kind {
+                return Expression(kind: .float(-value), line: token.line, column: token.column)
+            }
+            if case .integer(let value) = operand.kind {
+                return Expression(kind: .integer(-value), line: token.line, column: token.column)
+            }
+            return Expression(kind: .negate(operand), line: token.line, column: token.column)
+        }
+        return try postfix()
+    }
+
+    private mutating func postfix() throws(SyntaxError) -> Expression {
+        var expression = try primary()
+        while true {
+            if check(.leftParen) {
+                let token = advance()
+                var arguments: [Expression] = []
+                if !check(.rightParen) {
+                    repeat { arguments.append(try self.expression()) } while match(.comma)
+                }
+                _ = try expect(.rightParen, "after the call arguments")
+                expression = Expression(kind: .call(expression, arguments), line: token.line, column: token.column)
+            } else if check(.leftBracket) {
+                let token = advance()
+                let index = try self.expression()
+                _ = try expect(.rightBracket, "after the index")
+                expression = Expression(kind: .index(expression, index), line: token.line, column: token.column)
+            } else {
+                return expression
+            }
+        }
+    }
+
+    private mutating func primary() throws(SyntaxError) -> Expression {
+        let token = current
+        func make(_ kind: Expression.Kind) -> Expression { Expression(kind: kind, line: token.line, column: token.column) }
+        switch token.kind {
+        case .integer(let value): _ = advance(); return make(.integer(value))
+        case .float(let value): _ = advance(); return make(.float(value))
+        case .string(let value): _ = advance(); return make(.string(value))
+        case .keyword(.true): _ = advance(); return make(.boolean(true))
+        case .keyword(.false): _ = advance(); return make(.boolean(false))
+        case .keyword(.nil): _ = advance(); return make(.nilLiteral)
+        case .identifier(let name): _ = advance(); return make(.name(name))
+        case .symbol(.leftParen):
+            _ = advance()
+            let inner = try expression()
+            _ = try expect(.rightParen, "to close the parenthesis")
+            return inner
+        case .symbol(.leftBracket):
+            _ = advance()
+            var elements: [Expression] = []
+            if !check(.rightBracket) {
+                repeat {
+                    if check(.rightBracket) { break }  // trailing comma
+                    elements.append(try expression())
+                } while match(.comma)
+            }
+            _ = try expect(.rightBracket, "to close the list")
+            return make(.list(elements))
+        default:
+            throw error("expected an expression, found \(describe(token))")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Logging
+import PerfTrampoline
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A toy program ready to run: parsed, compiled, with its arguments.
+public struct ToyProgram {
+    let module: FunctionObject
+    let globalNames: [String]
+    let arguments: [String]
+
+    /// Compiles `source`; `file` is the name used in errors and in the profiler's names.
+    public init(source: String, file: String, arguments: [String] = []) throws(SyntaxError) {
+        let statements = try Parser.parse(source, file: file)
+        var compiler = Compiler(file: file)
+        module = try compiler.compileModule(statements)
+        globalNames = compiler.globals.names
+        self.arguments = arguments
+    }
+}
+
+/// Runs toy programs on a thread with a native stack large enough for deep interpreted
+/// recursion (every interpreted call is a native call, plus a trampoline frame when profiling).
+public enum ToyRunner {
+    /// Nested interpreted calls allowed before `recursion limit exceeded`.
+    public static let recursionLimit = 200_000
+    /// Native stack of the interpreter thread. Reserved, not committed: pages are touched only
+    /// as deep as the recursion goes.
+    static let nativeStackSize = 4 << 30
+
+    /// Routes PerfTrampoline's warnings to stderr as `toyvm: warning: …`.
+    public static let logger = Logger(label: "toyvm") { _ in WarningLogHandler(program: "toyvm") }
+
+    /// Runs `program` and ends the process with its exit status (0, or 1 after a runtime
+    /// error). The process ends from the interpreter thread itself, so a `fork()`ed child — which
+    /// has only that thread — exits the same way as its parent.
+    public static func runAndExit(_ program: ToyProgram) -> Never {
+        let box = Unmanaged.passRetained(ProgramBox(program))
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        var stackSize = nativeStackSize
+        var thread = pthread_t()
+        var created: Int32 = -1
+        while created != 0 && stackSize >= 64 << 20 {
+            pthread_attr_setstacksize(&attributes, stackSize)
+            created = pthread_create(&thread, &attributes, { raw in
+                let program = Unmanaged<ProgramBox>.fromOpaque(raw!).takeRetainedValue().program
+                exit(ToyRunner.run(program))
+            }, box.toOpaque())
+            stackSize /= 2
+        }
+        guard created == 0 else {
+            writeError("toyvm: error: cannot start the interpreter thread")
+            exit(1)
+        }
+        pthread_join(thread, nil)
+        exit(0)
+    }
+
+    /// Runs `program` on the calling thread; returns the exit status.
+    public static func run(_ program: ToyProgram) -> Int32 {
+        let output = Output()
+        let interpreter = Interpreter(globalNames: program.globalNames, arguments: program.arguments,
+                                      recursionLimit: recursionLimit, output: output)
+        let error = interpreter.runModule(program.module)
+        output.flush()
+        if let error {
+            writeError(error.description)
+            return 1
+        }
+        return 0
+    }
+}
+
+private final class ProgramBox {
+    let program: ToyProgram
+    init(_ program: ToyProgram) { self.program = program }
+}

@@ -1,0 +1,30 @@
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Prints library warnings the way the CLI prints everything else: `toyvm: warning: MESSAGE`.
+struct WarningLogHandler: LogHandler {
+    var logLevel: Logger.Level = .warning
+    var metadata: Logger.Metadata = [:]
+    let program: String
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let label = event.level >= .error ? "error" : (event.level == .warning ? "warning" : "\(event.level)")
+        writeError("\(program): \(label): \(event.message)")
+    }
+}
+
+extension Interpreter {
+    func warn(_ message: String) {
+        writeError("toyvm: warning: \(message)")
+    }
+}
