@@ -8,10 +8,14 @@ import Darwin
 
 /// The evaluator every interpreted call goes through, directly or through the callee's
 /// trampoline: (interpreter, code object, frame base) → 0 on success, 1 on a runtime error.
+/// Both objects are borrowed (guaranteed alive by the caller's frame), so no reference
+/// counting happens on this path.
 let toyEvaluator: PerfEvaluator = { context, code, base in
-    let interpreter = Unmanaged<Interpreter>.fromOpaque(context!).takeUnretainedValue()
-    let function = Unmanaged<FunctionObject>.fromOpaque(code!).takeUnretainedValue()
-    return interpreter.execute(function, base: base) ? 0 : 1
+    Unmanaged<Interpreter>.fromOpaque(context.unsafelyUnwrapped)._withUnsafeGuaranteedRef { interpreter in
+        Unmanaged<FunctionObject>.fromOpaque(code.unsafelyUnwrapped)._withUnsafeGuaranteedRef { function in
+            interpreter.execute(function, base: base) ? 0 : 1
+        }
+    }
 }
 
 /// Mutable interpreter state the dispatch loop touches on every call, kept behind a raw
@@ -33,7 +37,6 @@ public final class Interpreter {
     let state: UnsafeMutablePointer<ExecutionState>
     let recursionLimit: Int
     let output: Output
-    private(set) lazy var opaqueSelf = Unmanaged.passUnretained(self).toOpaque()
 
     init(globalNames: [String], arguments: [String], recursionLimit: Int, output: Output) {
         self.globalNames = globalNames
@@ -91,7 +94,7 @@ public final class Interpreter {
         state.pointee.depth += 1
         defer { state.pointee.depth -= 1 }
         if let stub = perf.stub(for: callee.perfSlot, name: callee.perfName) {
-            return stub(opaqueSelf, Unmanaged.passUnretained(callee).toOpaque(), base, toyEvaluator) == 0
+            return stub(Unmanaged.passUnretained(self).toOpaque(), Unmanaged.passUnretained(callee).toOpaque(), base, toyEvaluator) == 0
         }
         return execute(callee, base: base)
     }

@@ -122,6 +122,7 @@ struct Lexer {
 
     private mutating func number() throws(SyntaxError) -> TokenKind {
         let start = index
+        let startColumn = column
         while let b = peek(), Self.isDigit(b) { index += 1 }
         var isFloat = false
         if peek() == UInt8(ascii: "."), let after = peek(1), Self.isDigit(after) {
@@ -139,14 +140,16 @@ struct Lexer {
             }
         }
         if let b = peek(), Self.isIdentifierStart(b) {
-            throw error("invalid number literal")
+            throw error("invalid number literal", column: startColumn)
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isFloat {
-            guard let value = Double(text) else { throw error("invalid float literal '\(text)'") }
+            guard let value = Double(text) else { throw error("invalid float literal '\(text)'", column: startColumn) }
             return .float(value)
         }
-        guard let value = Int(text) else { throw error("integer literal '\(text)' does not fit in 64 bits") }
+        guard let value = Int(text) else {
+            throw error("integer literal '\(text)' does not fit in 64 bits", column: startColumn)
+        }
         return .integer(value)
     }
 

@@ -58,6 +58,14 @@ struct Parser {
         return advance()
     }
 
+    /// Like `expect`, but at end of file points at the unclosed opening bracket instead.
+    private mutating func close(_ symbol: Symbol, opening: Token, _ context: String) throws(SyntaxError) -> Token {
+        if current.kind == .end && !check(symbol), case .symbol(let open) = opening.kind {
+            throw error("'\(open.rawValue)' was never closed", at: opening)
+        }
+        return try expect(symbol, context)
+    }
+
     private mutating func identifier(_ context: String) throws(SyntaxError) -> String {
         guard case .identifier(let name) = current.kind else {
             throw error("expected a name \(context), found \(describe(current))")
@@ -291,12 +299,12 @@ struct Parser {
                 if !check(.rightParen) {
                     repeat { arguments.append(try self.expression()) } while match(.comma)
                 }
-                _ = try expect(.rightParen, "after the call arguments")
+                _ = try close(.rightParen, opening: token, "after the call arguments")
                 expression = Expression(kind: .call(expression, arguments), line: token.line, column: token.column)
             } else if check(.leftBracket) {
                 let token = advance()
                 let index = try self.expression()
-                _ = try expect(.rightBracket, "after the index")
+                _ = try close(.rightBracket, opening: token, "after the index")
                 expression = Expression(kind: .index(expression, index), line: token.line, column: token.column)
             } else {
                 return expression
@@ -318,7 +326,7 @@ struct Parser {
         case .symbol(.leftParen):
             _ = advance()
             let inner = try expression()
-            _ = try expect(.rightParen, "to close the parenthesis")
+            _ = try close(.rightParen, opening: token, "to close the parenthesis")
             return inner
         case .symbol(.leftBracket):
             _ = advance()
@@ -329,7 +337,7 @@ struct Parser {
                     elements.append(try expression())
                 } while match(.comma)
             }
-            _ = try expect(.rightBracket, "to close the list")
+            _ = try close(.rightBracket, opening: token, "to close the list")
             return make(.list(elements))
         default:
             throw error("expected an expression, found \(describe(token))")

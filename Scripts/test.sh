@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need (perf, libffi headers) when missing, then
+# builds and runs the whole suite. Extra arguments go to `swift test` (e.g. --filter Perf).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+if ! command -v perf >/dev/null 2>&1 || ! perf --version >/dev/null 2>&1; then missing+=(linux-perf); fi
+if ! ls /usr/include/ffi.h /usr/include/*/ffi.h >/dev/null 2>&1; then missing+=(libffi-dev); fi
+if ((${#missing[@]})); then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "==> installing ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "warning: missing ${missing[*]}; install them (apt-get install -y ${missing[*]}) for the full suite" >&2
+    fi
+fi
+
+echo "==> swift build"
+swift build --build-tests
+echo "==> swift test"
+swift test "$@"

@@ -1,0 +1,177 @@
+import Foundation
+import Testing
+
+/// Runs `toyvm` (and perf) as child processes and cleans up only what they made.
+enum Harness {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let programs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Programs")
+    static let examples = packageRoot.appendingPathComponent("Examples")
+
+    /// `$TOYVM`, or the `toyvm` built next to this test bundle.
+    static let toyvm: String = {
+        if let explicit = ProcessInfo.processInfo.environment["TOYVM"] { return explicit }
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bundle, bundle.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("toyvm").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return packageRoot.appendingPathComponent(".build/debug/toyvm").path
+    }()
+
+    struct Outcome {
+        let stdout: String
+        let stderr: String
+        let status: Int32
+        let pid: Int32
+    }
+
+    /// The environment of the tests minus anything that would switch profiling on.
+    static func cleanEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["PERFSUPPORT"] = nil
+        environment["PERFTRAMPOLINE_FAULT"] = nil
+        for (key, value) in extra { environment[key] = value }
+        return environment
+    }
+
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                    directory: String? = nil) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment ?? cleanEnvironment()
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let pid = process.processIdentifier
+        // Read both pipes concurrently so that neither can fill up and block the child.
+        let errData = LockedData()
+        let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        reader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errData.done { usleep(1000) }
+        return Outcome(stdout: String(decoding: outData, as: UTF8.self),
+                       stderr: String(decoding: errData.value, as: UTF8.self),
+                       status: process.terminationStatus, pid: pid)
+    }
+
+    static func toy(_ arguments: [String], environment: [String: String]? = nil) throws -> Outcome {
+        try run(toyvm, arguments, environment: environment)
+    }
+
+    static func mapPath(_ pid: Int32) -> String { "/tmp/perf-\(pid).map" }
+
+    /// The map of `pid` as lines, or nil if there is none.
+    static func mapLines(_ pid: Int32) -> [String]? {
+        guard let text = try? String(contentsOfFile: mapPath(pid), encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    /// Deletes the map and jitdump files of one process we started — never a glob.
+    static func removeFiles(of pid: Int32) {
+        unlink(mapPath(pid))
+        unlink("/tmp/jit-\(pid).dump")
+    }
+
+    static func writeTemporary(_ source: String, name: String = "program.toy") throws -> (dir: String, path: String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("toyvm-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent(name).path
+        try source.write(toFile: path, atomically: true, encoding: .utf8)
+        return (dir.path, path)
+    }
+}
+
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private var finished = false
+    func set(_ value: Data) { lock.lock(); data = value; finished = true; lock.unlock() }
+    var done: Bool { lock.lock(); defer { lock.unlock() }; return finished }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
+}
+
+/// Real `perf`: whether it can record here, and running it.
+enum Perf {
+    /// True when `PERFTRAMPOLINE_REQUIRE_PERF=1`: a test that cannot record then fails.
+    static let required = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_REQUIRE_PERF"] == "1"
+
+    static let canRecord: Bool = {
+        guard let perf = path else { return false }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("perf-probe-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outcome = try? Harness.run(perf, ["record", "-q", "-o", dir.appendingPathComponent("probe.data").path, "--", "/bin/true"])
+        return outcome?.status == 0
+    }()
+
+    static let path: String? = ["/usr/bin/perf", "/usr/local/bin/perf", "/usr/sbin/perf"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Records whether this test may run: false (skip) only where perf cannot record and
+    /// skipping is allowed; under `PERFTRAMPOLINE_REQUIRE_PERF=1` that is a failure instead.
+    static func available() -> Bool {
+        if canRecord { return true }
+        if required {
+            Issue.record("perf cannot record on this machine, and PERFTRAMPOLINE_REQUIRE_PERF=1")
+        }
+        return false
+    }
+
+    /// `perf record <options> -o DIR/perf.data -- toyvm ARGS`, then `perf script`; returns the
+    /// script text and the toyvm outcome.
+    static func recordToy(_ arguments: [String], options: [String] = ["-F", "999", "-g"],
+                          environment: [String: String]? = nil, in dir: String) throws -> (script: String, outcome: Harness.Outcome) {
+        let data = dir + "/perf.data"
+        let outcome = try Harness.run(path!, ["record", "-q"] + options + ["-o", data, "--", Harness.toyvm] + arguments,
+                                      environment: environment)
+        let script = try Harness.run(path!, ["script", "-i", data], directory: dir)
+        return (script.stdout, outcome)
+    }
+}
+
+/// One `perf script` sample: its frames, leaf first.
+struct Sample {
+    let frames: [String]
+
+    static func parse(_ script: String) -> [Sample] {
+        var samples: [Sample] = []
+        var current: [String] = []
+        var inSample = false
+        for line in script.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.isEmpty {
+                if inSample { samples.append(Sample(frames: current)) }
+                current = []
+                inSample = false
+            } else if line.first == "\t" || line.first == " " {
+                if inSample {
+                    // "\t    7f95... toy::foo:file+0xa (/tmp/perf-1.map)" → symbol
+                    let trimmed = line.drop { $0 == "\t" || $0 == " " }
+                    let afterAddress = trimmed.drop { $0 != " " }.dropFirst()
+                    current.append(String(afterAddress))
+                }
+            } else {
+                inSample = true
+                current = []
+            }
+        }
+        if inSample { samples.append(Sample(frames: current)) }
+        return samples
+    }
+
+    /// The interpreted frames (names starting `toy::`), leaf first, without `+0x…` and DSO.
+    var toyFrames: [String] {
+        frames.compactMap { frame in
+            guard frame.hasPrefix("toy::") else { return nil }
+            let withoutDSO = frame.range(of: " (").map { String(frame[..<$0.lowerBound]) } ?? frame
+            if let plus = withoutDSO.range(of: "+0x", options: .backwards) { return String(withoutDSO[..<plus.lowerBound]) }
+            return withoutDSO
+        }
+    }
+}

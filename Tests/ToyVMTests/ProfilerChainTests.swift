@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+/// `perf record -g` (frame-pointer unwinding) of toyvm running baz → bar → foo.
+@Suite(.serialized) struct ProfilerChainTests {
+    static let chain = Harness.programs.appendingPathComponent("chain.toy").path
+
+    /// Runs chain.toy under perf and returns (samples, toyvm pid).
+    private func profile(_ flags: [String], environment: [String: String]? = nil) throws -> ([Sample], Int32, Harness.Outcome) {
+        let dir = try Harness.writeTemporary("").dir
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (script, outcome) = try Perf.recordToy(flags + [Self.chain, "20"], environment: environment, in: dir)
+        #expect(outcome.status == 0, "perf record failed: \(outcome.stderr)")
+        let pidLine = outcome.stdout.split(separator: "\n").first { $0.hasPrefix("pid ") }
+        let pid = Int32(pidLine?.dropFirst(4) ?? "") ?? -1
+        return (Sample.parse(script), pid, outcome)
+    }
+
+    /// Among samples that name foo, the share whose interpreted frames below foo are
+    /// exactly bar, baz, <module>, in that order.
+    private func chainShare(_ samples: [Sample]) -> (naming: Int, complete: Int) {
+        let file = Self.chain
+        let expected = ["toy::foo:\(file)", "toy::bar:\(file)", "toy::baz:\(file)", "toy::<module>:\(file)"]
+        let naming = samples.filter { $0.toyFrames.first == expected[0] }
+        let complete = naming.filter { $0.toyFrames == expected }
+        return (naming.count, complete.count)
+    }
+
+    @Test(arguments: [["-Xperf"], ["-X", "perf"]])
+    func flagNamesTheWholeChain(flags: [String]) throws {
+        guard Perf.available() else { return }
+        let (samples, pid, outcome) = try profile(flags)
+        defer { Harness.removeFiles(of: pid) }
+        #expect(outcome.stdout.contains("total 5999900"))
+        let (naming, complete) = chainShare(samples)
+        #expect(naming >= 100, "only \(naming) of \(samples.count) samples name foo")
+        #expect(Double(complete) >= 0.99 * Double(naming), "\(complete) of \(naming) samples naming foo have the full chain")
+    }
+
+    @Test func environmentVariableNamesTheWholeChain() throws {
+        guard Perf.available() else { return }
+        let (samples, pid, _) = try profile([], environment: Harness.cleanEnvironment(["PERFSUPPORT": "1"]))
+        defer { Harness.removeFiles(of: pid) }
+        let (naming, complete) = chainShare(samples)
+        #expect(naming >= 100)
+        #expect(Double(complete) >= 0.99 * Double(naming), "\(complete) of \(naming)")
+    }
+
+    @Test func withoutFlagOrEnvironmentNothingIsNamed() throws {
+        guard Perf.available() else { return }
+        let (samples, pid, outcome) = try profile([])
+        defer { Harness.removeFiles(of: pid) }
+        #expect(outcome.stdout.contains("total 5999900"))
+        #expect(samples.count >= 100)
+        #expect(samples.allSatisfy { $0.toyFrames.isEmpty })
+        #expect(!FileManager.default.fileExists(atPath: Harness.mapPath(pid)))
+    }
+}
