@@ -139,6 +139,56 @@ final class TestCodeObject: Sendable {
         #expect(perf.status.description.contains("mode=off"))
     }
 
+    @Test func forkWhileAnotherThreadRegistersDoesNotDeadlockTheChild() throws {
+        try perf.activate(.perfMap)
+        let stop = Atomic<Bool>(false)
+        let registrar = Thread {
+            var count = 0
+            while !stop.load(ordering: .relaxed) {
+                let code = TestCodeObject(name: "toy::busy\(count):fork.toy")
+                _ = perf.stub(for: code.slot, name: code.name)
+                count += 1
+            }
+        }
+        registrar.start()
+        defer { stop.store(true, ordering: .relaxed) }
+        var children: [pid_t] = []
+        defer { for child in children { unlink(PerfMapFile.path(forProcess: child)) } }
+        for round in 0..<30 {
+            let child = fork()
+            if child == 0 {
+                // Only the forking thread exists here; the lock must have been re-created.
+                let code = TestCodeObject(name: "toy::child\(round):fork.toy")
+                let ok = perf.stub(for: code.slot, name: code.name) != nil
+                _exit(ok ? 0 : 3)
+            }
+            try #require(child > 0)
+            children.append(child)
+        }
+        for (round, child) in children.enumerated() {
+            var status: Int32 = 0
+            var waited: Int32 = 0
+            for _ in 0..<1000 {  // up to 10 s
+                waited = waitpid(child, &status, WNOHANG)
+                if waited != 0 { break }
+                usleep(10_000)
+            }
+            if waited == 0 {
+                kill(child, SIGKILL)
+                _ = waitpid(child, &status, 0)
+                Issue.record("child \(child) deadlocked")
+                continue
+            }
+            #expect(status == 0, "child \(child) exited with \(status)")
+            let lines = (readFile(PerfMapFile.path(forProcess: child)) ?? "").split(separator: "\n")
+            #expect(lines.filter { $0.hasSuffix(" toy::child\(round):fork.toy") }.count == 1)
+            #expect(!lines.contains { $0.contains("toy::child") && !$0.hasSuffix(" toy::child\(round):fork.toy") })
+            #expect(lines.count > 1, "the child inherits the parent's entries")
+        }
+        let parentLines = mapLines()
+        #expect(!parentLines.contains { $0.contains("toy::child") }, "children's stubs never reach the parent's map")
+    }
+
     @Test func zzzRemoveOwnMap() {
         perf.deactivate()
         unlink(mapPath)

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// Fork children name every stub they can run, in their own map.
+@Suite struct ForkTests {
+    static func program(_ name: String) -> String { Harness.programs.appendingPathComponent(name).path }
+
+    static func value(_ key: String, in stdout: String) -> String? {
+        stdout.split(separator: "\n").last { $0.hasPrefix(key + " ") }.map { String($0.dropFirst(key.count + 1)) }
+    }
+
+    @Test func childNamesItsOwnFunctionsAndInheritsTheParents() throws {
+        let path = Self.program("fork_chain.toy")
+        let outcome = try Harness.toy(["-Xperf", path])
+        let parent = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
+        let child = Int32(Self.value("child pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
+        #expect(outcome.status == 0)
+        #expect(outcome.stderr.isEmpty)
+        #expect(outcome.stdout.contains("parent 3\n"))
+        #expect(outcome.stdout.contains("child 31\n"))
+        #expect(outcome.stdout.contains("child status 0\n"))
+
+        let parentLines = try #require(Harness.mapLines(parent))
+        let childLines = try #require(Harness.mapLines(child))
+        for name in ["foo", "bar", "baz"] {
+            #expect(parentLines.contains { $0.hasSuffix(" toy::\(name):\(path)") })
+        }
+        #expect(!parentLines.contains { $0.contains("_fork:") }, "the child's stubs must not reach the parent's map")
+        for name in ["foo_fork", "bar_fork", "baz_fork"] {
+            #expect(childLines.contains { $0.hasSuffix(" toy::\(name):\(path)") })
+        }
+        // Inherited: the child's map starts with every line the parent had, byte for byte.
+        let inherited = try #require(parentLines.first { $0.hasSuffix(" toy::foo:\(path)") })
+        #expect(childLines.contains(inherited))
+        #expect(Array(childLines.prefix(4)) == Array(parentLines.prefix(4)))
+        #expect(Set(childLines).count == childLines.count, "no duplicates in the child's map")
+    }
+
+    @Test func preparedStubsHaveIdenticalLinesInBothMaps() throws {
+        let path = Self.program("fork_prepare.toy")
+        let outcome = try Harness.toy(["-Xperf", path])
+        let parent = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
+        let child = Int32(Self.value("child pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
+        #expect(outcome.status == 0)
+        #expect(outcome.stderr.isEmpty)
+        #expect(outcome.stdout.contains("child 3\n") && outcome.stdout.contains("parent 3\n"))
+        let parentLines = try #require(Harness.mapLines(parent))
+        let childLines = try #require(Harness.mapLines(child))
+        for name in ["foo", "bar", "baz"] {
+            let line = try #require(parentLines.first { $0.hasSuffix(" toy::\(name):\(path)") })
+            #expect(childLines.contains(line))
+        }
+        #expect(childLines == parentLines, "nothing new was entered after the fork, so the maps are equal")
+    }
+
+    @Test func burstOfTwentyChildren() throws {
+        let path = Self.program("fork_burst.toy")
+        let outcome = try Harness.toy(["-Xperf", path])
+        let parent = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
+        let listed = Self.value("children pids", in: outcome.stdout) ?? "[]"
+        let children = listed.dropFirst().dropLast().split(separator: ",").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+        defer { Harness.removeFiles(of: parent); children.forEach(Harness.removeFiles(of:)) }
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("children 20 failures 0"))
+        #expect(children.count == 20)
+        let parentLines = try #require(Harness.mapLines(parent))
+        #expect(!parentLines.contains { $0.contains("toy::child_only:") })
+        for child in children {
+            let lines = try #require(Harness.mapLines(child), "child \(child) has no map")
+            PerfMapTests.expectWellFormed(lines)
+            #expect(lines.filter { $0.hasSuffix(" toy::child_only:\(path)") }.count == 1)
+            #expect(Array(lines.prefix(parentLines.count)) == parentLines)
+        }
+    }
+}
