@@ -26,7 +26,9 @@ let package = Package(
             dependencies: ["PerfTrampoline", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "toyvm", dependencies: ["ToyVM"]),
-        .testTarget(name: "PerfTrampolineTests", dependencies: ["PerfTrampoline", "CShims"]),
-        .testTarget(name: "ToyVMTests", dependencies: ["ToyVM", "PerfTrampoline"]),
+        // Helpers shared by the test targets (a jitdump reader); in no product.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "PerfTrampolineTests", dependencies: ["PerfTrampoline", "CShims", "TestSupport"]),
+        .testTarget(name: "ToyVMTests", dependencies: ["ToyVM", "PerfTrampoline", "TestSupport"]),
     ]
 )

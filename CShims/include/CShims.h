@@ -36,6 +36,9 @@ void *_Nullable perftrampoline_map_jit(size_t length);
 /// Opens (enabled = 1) or closes (0) this thread's write window on MAP_JIT memory.
 void perftrampoline_jit_write_enable(int enabled);
 
+/// The calling thread's id as a u32 (Linux: the kernel tid).
+uint32_t perftrampoline_thread_id(void);
+
 #ifdef __cplusplus
 }
 #endif

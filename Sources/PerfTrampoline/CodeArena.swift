@@ -10,24 +10,31 @@ import CShims
 /// serialises calls (``PerfSupport`` holds its registration lock).
 final class CodeArena {
     let template: StubTemplate
+    let stride: Int
     let chunkSize: Int
     let slotsPerChunk: Int
     private(set) var chunks: [UnsafeMutableRawPointer] = []
     private var nextSlot = 0
     private(set) var issuedCount = 0
 
-    /// - Parameter chunkSize: bytes per chunk, rounded up to whole pages (default 64 KiB).
-    init(template: StubTemplate, chunkSize: Int = 64 * 1024) {
+    /// - Parameters:
+    ///   - layout: how far apart copies are (see ``StubTemplate/stride(for:)``).
+    ///   - chunkSize: bytes per chunk, rounded up to whole pages (default 64 KiB).
+    init(template: StubTemplate, layout: StubLayout = .compact, chunkSize: Int = 64 * 1024) {
         let page = System.pageSize
         self.template = template
+        self.stride = template.stride(for: layout)
         self.chunkSize = max(page, (chunkSize + page - 1) / page * page)
-        self.slotsPerChunk = self.chunkSize / template.stride
+        self.slotsPerChunk = self.chunkSize / stride
     }
+
+    /// Bytes after the 8-aligned code of each stub up to the next one.
+    var unwindRoom: Int { stride - EhFrame.align8(template.code.count) }
 
     /// A fresh, never-issued copy of the template.
     func allocate() throws(SystemCallError) -> UnsafeRawPointer {
         try reserveChunk()
-        let slot = UnsafeRawPointer(chunks[chunks.count - 1]) + nextSlot * template.stride
+        let slot = UnsafeRawPointer(chunks[chunks.count - 1]) + nextSlot * stride
         nextSlot += 1
         issuedCount += 1
         return slot
@@ -46,7 +53,7 @@ final class CodeArena {
     func contains(_ address: UnsafeRawPointer) -> Bool {
         chunks.contains { chunk in
             let offset = address - UnsafeRawPointer(chunk)
-            return offset >= 0 && offset < chunkSize && offset % template.stride == 0
+            return offset >= 0 && offset < chunkSize && offset % stride == 0
         }
     }
 
@@ -78,7 +85,7 @@ final class CodeArena {
         }
         template.code.withUnsafeBytes { code in
             for slot in 0..<slotsPerChunk {
-                (memory + slot * template.stride).copyMemory(from: code.baseAddress!, byteCount: code.count)
+                (memory + slot * stride).copyMemory(from: code.baseAddress!, byteCount: code.count)
             }
         }
     }

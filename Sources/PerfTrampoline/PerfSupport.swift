@@ -33,9 +33,10 @@ public final class PerfSupport: @unchecked Sendable {
     let lock = ForkSafeLock()
     private var mode: ProfilingMode = .off
     private var template: StubTemplate?
-    private var arena: CodeArena?
+    private var arenas: [StubLayout: CodeArena] = [:]
     private var registry = SymbolRegistry()
     private var perfMap: PerfMapFile?
+    private var jitDump: JitDumpFile?
     private var offReason: String?
     private var logger = Logger(label: "PerfTrampoline")
     private var forkHandlersInstalled = false
@@ -73,13 +74,13 @@ public final class PerfSupport: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let existing = slot.stub { return existing }  // another thread won the race
-        guard mode != .off, let arena else { return nil }
+        guard mode != .off, let arena = arenas[Self.layout(for: mode)] else { return nil }
         let address: UnsafeRawPointer
         do {
             address = try arena.allocate()
             registry.append(address: UInt(bitPattern: address), size: UInt(arena.template.code.count),
-                            origin: .stub, sanitizedName: sanitized)
-            try activeSink?.catchUp(with: registry)
+                            origin: .stub, unwindRoom: arena.unwindRoom, sanitizedName: sanitized)
+            for sink in activeSinks { try sink.catchUp(with: registry) }
         } catch {
             failLocked("\(error)")
             return nil
@@ -160,9 +161,11 @@ public final class PerfSupport: @unchecked Sendable {
     /// The current state (mode, backend, counts, paths, and why it is off).
     public var status: PerfStatus {
         lock.withLock {
-            PerfStatus(mode: mode, backend: template?.backend, stubCount: arena?.issuedCount ?? 0,
-                       chunkCount: arena?.chunks.count ?? 0, bytesPerStub: template?.stride,
-                       symbolCount: registry.count, perfMapPath: perfMap?.path, jitDumpPath: nil,
+            PerfStatus(mode: mode, backend: template?.backend,
+                       stubCount: arenas.values.reduce(0) { $0 + $1.issuedCount },
+                       chunkCount: arenas.values.reduce(0) { $0 + $1.chunks.count },
+                       bytesPerStub: template?.stride(for: Self.layout(for: mode)),
+                       symbolCount: registry.count, perfMapPath: perfMap?.path, jitDumpPath: jitDump?.path,
                        offReason: offReason)
         }
     }
@@ -199,39 +202,54 @@ public final class PerfSupport: @unchecked Sendable {
 
     // MARK: - Internals (lock held)
 
-    private var activeSink: (any SymbolSink)? {
+    /// The files kept up to date in the current mode. Jitdump mode writes the perf map too,
+    /// so a plain `perf record -g` (no inject) still names every frame.
+    private var activeSinks: [any SymbolSink] {
         switch mode {
-        case .off: nil
-        case .perfMap: perfMap
-        case .jitDump: nil
+        case .off: []
+        case .perfMap: [perfMap as (any SymbolSink)?].compactMap { $0 }
+        case .jitDump: [perfMap as (any SymbolSink)?, jitDump].compactMap { $0 }
         }
     }
 
+    /// Stubs made in jitdump mode are spaced for perf inject's unwind mappings.
+    private static func layout(for mode: ProfilingMode) -> StubLayout {
+        mode == .jitDump ? .jitDump : .compact
+    }
+
     private func activateLocked(_ requested: ProfilingMode) throws(PerfSupportError) {
+        if requested == .off { return }
         if template == nil {
             guard let chosen = StubTemplate.assembly() else {
                 throw .unsupported("no trampoline backend for this architecture")
             }
             template = chosen
         }
-        if arena == nil, let template { arena = CodeArena(template: template) }
-        // Map a chunk now, so that a refused mmap/mprotect is reported here, not mid-run.
-        do { try arena?.reserveChunk() } catch { throw .setupFailed(error.description) }
-        let sink: any SymbolSink
-        switch requested {
-        case .off:
-            return
-        case .perfMap:
-            if perfMap == nil {
-                do { perfMap = try PerfMapFile(processID: System.processID) } catch {
-                    throw .setupFailed(error.description)
-                }
-            }
-            sink = perfMap!
-        case .jitDump:
-            throw .unsupported("jitdump mode is not built yet")
+        guard let template else { return }
+        let layout = Self.layout(for: requested)
+        if requested == .jitDump && template.frame == nil {
+            throw .unsupported("no unwind description for the \(template.backend) trampoline; jitdump mode needs one")
         }
-        do { try sink.catchUp(with: registry) } catch { throw .setupFailed(error.description) }
+        let arena = arenas[layout] ?? CodeArena(template: template, layout: layout)
+        arenas[layout] = arena
+        // Map a chunk now, so that a refused mmap/mprotect is reported here, not mid-run.
+        do { try arena.reserveChunk() } catch { throw .setupFailed(error.description) }
+        var sinks: [any SymbolSink] = []
+        do {
+            if perfMap == nil { perfMap = try PerfMapFile(processID: System.processID) }
+            sinks.append(perfMap!)
+            if requested == .jitDump {
+                if jitDump == nil { jitDump = try JitDumpFile(processID: System.processID, frame: template.frame!) }
+                sinks.append(jitDump!)
+            }
+        } catch {
+            throw .setupFailed(error.description)
+        }
+        do {
+            for sink in sinks { try sink.catchUp(with: registry) }
+        } catch {
+            throw .setupFailed(error.description)
+        }
         installForkHandlersLocked()
         mode = requested
         offReason = nil
@@ -265,6 +283,7 @@ public final class PerfSupport: @unchecked Sendable {
     /// so the child can run all of them.
     func reopenAfterFork() {
         perfMap = nil
+        jitDump = nil
         guard mode != .off else { return }
         let requested = mode
         mode = .off

@@ -6,15 +6,16 @@ struct StubTemplate: Sendable {
     let backend: PerfBackend
     /// The template's bytes: position independent, so a copy runs anywhere.
     let code: [UInt8]
-    /// Distance between two copies in the arena (code plus padding, aligned).
-    let stride: Int
     /// What fills the gap between copies: a trapping instruction, never reached.
     let padding: [UInt8]
+    /// The frame the stub builds, for unwind tables; nil where unknown (then jitdump records
+    /// carry no usable unwind info for it).
+    let frame: FrameDescription?
 
-    init(backend: PerfBackend, code: [UInt8], alignment: Int = 16) {
+    init(backend: PerfBackend, code: [UInt8], frame: FrameDescription?) {
         self.backend = backend
         self.code = code
-        self.stride = (code.count + alignment - 1) / alignment * alignment
+        self.frame = frame
         #if arch(x86_64) || arch(i386)
         padding = [0xCC]  // int3
         #else
@@ -28,8 +29,29 @@ struct StubTemplate: Sendable {
         let size = perftrampoline_asm_template_size()
         guard size > 0 else { return nil }
         let bytes = Array(UnsafeRawBufferPointer(start: start, count: size))
-        return StubTemplate(backend: .assembly, code: bytes)
+        return StubTemplate(backend: .assembly, code: bytes, frame: FrameDescription.forAssemblyTemplate(bytes))
     }
+
+    /// Distance between two copies in an arena of `layout`.
+    ///
+    /// Compact: the code rounded up to 16 bytes (16 on x86_64, 32 on aarch64). Jitdump: perf
+    /// inject maps each stub as `align8(code) + mapped_size` bytes, the unwind tables following
+    /// the code, so stubs must be spaced that far apart or their mappings would overlap and
+    /// perf's DWARF unwinder would read one stub's tables through its neighbour.
+    func stride(for layout: StubLayout) -> Int {
+        let compact = (code.count + 15) & ~15
+        guard layout == .jitDump, let frame else { return compact }
+        let unwind = (EhFrame(description: frame, codeSize: code.count).bytes.count + 15) & ~15
+        return max(compact, (EhFrame.align8(code.count) + unwind + 15) & ~15)
+    }
+}
+
+/// How trampolines are spaced in an arena.
+enum StubLayout: Hashable, Sendable {
+    /// Packed as tightly as alignment allows (perf map mode).
+    case compact
+    /// Room for perf inject's unwind-table mapping after each stub (jitdump mode).
+    case jitDump
 }
 
 /// Where a stub's machine code comes from.

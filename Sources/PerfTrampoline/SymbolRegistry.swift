@@ -17,19 +17,24 @@ struct SymbolRegistry {
         let address: UInt
         let size: UInt
         let origin: Origin
+        /// Bytes free after `align8(size)` before the next slot: room a jitdump may claim for
+        /// the stub's unwind tables in perf's synthetic mapping.
+        let unwindRoom: UInt32
         let name: ArraySlice<UInt8>
     }
 
     private var addresses: [UInt] = []
     private var sizes: [UInt] = []
     private var origins: [Origin] = []
+    private var unwindRooms: [UInt32] = []
     private var nameEnds: [Int] = []
     private var names: [UInt8] = []
 
     var count: Int { addresses.count }
 
-    mutating func append(address: UInt, size: UInt, origin: Origin, sanitizedName: [UInt8]) {
+    mutating func append(address: UInt, size: UInt, origin: Origin, unwindRoom: Int = 0, sanitizedName: [UInt8]) {
         addresses.append(address)
+        unwindRooms.append(UInt32(clamping: unwindRoom))
         sizes.append(size)
         origins.append(origin)
         names += sanitizedName
@@ -39,12 +44,12 @@ struct SymbolRegistry {
     subscript(index: Int) -> Entry {
         let start = index == 0 ? 0 : nameEnds[index - 1]
         return Entry(address: addresses[index], size: sizes[index], origin: origins[index],
-                     name: names[start..<nameEnds[index]])
+                     unwindRoom: unwindRooms[index], name: names[start..<nameEnds[index]])
     }
 
     /// Bytes of bookkeeping held for `count` entries (for the memory benchmark and status).
     var metadataBytes: Int {
         addresses.capacity * MemoryLayout<UInt>.stride + sizes.capacity * MemoryLayout<UInt>.stride
-            + origins.capacity + nameEnds.capacity * MemoryLayout<Int>.stride + names.capacity
+            + origins.capacity + unwindRooms.capacity * 4 + nameEnds.capacity * MemoryLayout<Int>.stride + names.capacity
     }
 }

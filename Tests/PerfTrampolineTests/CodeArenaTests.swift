@@ -17,10 +17,10 @@ func expectedProbe(_ context: Int, _ code: Int, _ argument: Int) -> Int {
     @Test func templateIsSmall() {
         #if arch(x86_64)
         #expect(template.code.count == 12)
-        #expect(template.stride == 16)
+        #expect(template.stride(for: .compact) == 16)
         #elseif arch(arm64)
         #expect(template.code.count == 24)
-        #expect(template.stride == 32)
+        #expect(template.stride(for: .compact) == 32)
         #endif
     }
 
