@@ -17,7 +17,7 @@ import Testing
     /// print whether profiling is on.
     static func stable(_ text: String) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.hasPrefix("pid ") && !$0.hasPrefix("[perf-state]") }
+            .filter { line in !["pid ", "child pid ", "children pids ", "[perf-state]"].contains { line.hasPrefix($0) } }
             .joined(separator: "\n")
     }
 
@@ -31,7 +31,7 @@ import Testing
         let profiled = try Harness.toy(["-Xperf", script])
         let viaEnv = try Harness.toy([script], environment: Harness.cleanEnvironment(["PERFSUPPORT": "1"]))
         defer {
-            for outcome in [plain, profiled, viaEnv] { Harness.removeFiles(of: outcome.pid) }
+            for outcome in [plain, profiled, viaEnv] { Harness.reportedPids(outcome).forEach(Harness.removeFiles(of:)) }
         }
         #expect(plain.status == profiled.status)
         #expect(plain.status == viaEnv.status)

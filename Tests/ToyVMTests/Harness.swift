@@ -79,6 +79,19 @@ enum Harness {
         unlink("/tmp/jit-\(pid).dump")
     }
 
+    /// Every pid a test program reports (`pid N`, `child pid N`, `children pids [a, b]`),
+    /// plus the process itself: all the processes whose files a test may delete.
+    static func reportedPids(_ outcome: Outcome) -> [Int32] {
+        var pids = [outcome.pid]
+        for line in outcome.stdout.split(separator: "\n") {
+            for prefix in ["pid ", "child pid ", "children pids "] where line.hasPrefix(prefix) {
+                let digits = line.dropFirst(prefix.count).split { !$0.isNumber }
+                pids += digits.compactMap { Int32($0) }
+            }
+        }
+        return pids
+    }
+
     static func writeTemporary(_ source: String, name: String = "program.toy") throws -> (dir: String, path: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("toyvm-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
