@@ -9,7 +9,7 @@ import Darwin
 /// The built-in functions, bound as the first globals.
 public enum Builtin: Int, CaseIterable, Sendable {
     case print, len, push, str, int, clock, getpid, fork, wait, exit, sleep
-    case perfActivate, perfDeactivate, perfIsActive, perfPrepare
+    case perfActivate, perfDeactivate, perfIsActive, perfPrepare, perfStatus
 
     var name: String {
         switch self {
@@ -17,6 +17,7 @@ public enum Builtin: Int, CaseIterable, Sendable {
         case .perfDeactivate: "perf_deactivate"
         case .perfIsActive: "perf_is_active"
         case .perfPrepare: "perf_prepare"
+        case .perfStatus: "perf_status"
         default: "\(self)"
         }
     }
@@ -25,7 +26,7 @@ public enum Builtin: Int, CaseIterable, Sendable {
     var arity: Int? {
         switch self {
         case .print: nil
-        case .clock, .getpid, .fork, .perfDeactivate, .perfIsActive: 0
+        case .clock, .getpid, .fork, .perfDeactivate, .perfIsActive, .perfStatus: 0
         case .push: 2
         default: 1
         }
@@ -124,6 +125,8 @@ enum Builtins {
                 return .failure(Failure(message: "perf_prepare() needs a function, not \(arguments[0].typeName)"))
             }
             return .success(.bool(interpreter.perf.prepare(function.perfSlot, name: function.perfName)))
+        case .perfStatus:
+            return .success(.string(interpreter.perf.status.description))
         }
     }
 

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// Setup failures never change what a program computes: one warning, profiling off, same output.
+@Suite struct FaultInjectionTests {
+    static let probe = Harness.programs.appendingPathComponent("fault_probe.toy").path
+
+    @Test(arguments: [
+        ("mmap", "perf support disabled: mmap failed: Cannot allocate memory"),
+        ("mprotect", "perf support disabled: mprotect failed: Permission denied"),
+        ("open", "perf support disabled: cannot open /tmp/perf-PID.map: Permission denied"),
+        ("tmp", "perf support disabled: cannot open /tmp/perf-PID.map: Read-only file system"),
+        ("write", "perf support disabled: write /tmp/perf-PID.map failed: No space left on device"),
+    ])
+    func oneWarningAndTheSameResult(fault: String, warning: String) throws {
+        let plain = try Harness.toy([Self.probe])
+        let faulty = try Harness.toy(["-Xperf", Self.probe], environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_FAULT": fault]))
+        let pid = Harness.reportedPids(faulty)
+        defer { pid.forEach(Harness.removeFiles(of:)) }
+        #expect(faulty.status == plain.status)
+        #expect(DifferentialTests.stable(faulty.stdout) == DifferentialTests.stable(plain.stdout))
+        let expected = "toyvm: warning: " + warning.replacingOccurrences(of: "PID", with: "\(faulty.pid)") + "\n"
+        #expect(faulty.stderr == expected)
+        #expect(faulty.stdout.contains("[perf-state] mode=off"))
+        #expect(faulty.stdout.contains("off because: "))
+    }
+
+    @Test func symlinkAtTheMapPathIsRefusedAndTheTargetUntouched() throws {
+        let (dir, _) = try Harness.writeTemporary("")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let target = dir + "/victim"
+        try "precious\n".write(toFile: target, atomically: true, encoding: .utf8)
+        // exec keeps the shell's pid, so the link is planted at exactly toyvm's map path.
+        let outcome = try Harness.run("/bin/sh", ["-c", "ln -s \(target) /tmp/perf-$$.map && exec \(Harness.toyvm) -Xperf \(Self.probe)"])
+        defer { Harness.removeFiles(of: outcome.pid) }
+        #expect(outcome.status == 0)
+        #expect(outcome.stderr == "toyvm: warning: perf support disabled: /tmp/perf-\(outcome.pid).map is a symbolic link; refusing to follow it\n")
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "precious\n")
+        #expect(outcome.stdout.contains("sum 332833500"))
+    }
+
+    @Test func fileOfAnotherUserIsRefused() throws {
+        try #require(geteuid() == 0, "needs root to chown")
+        let outcome = try Harness.run("/bin/sh", ["-c", "echo theirs > /tmp/perf-$$.map && chown 65534:65534 /tmp/perf-$$.map && exec \(Harness.toyvm) -Xperf \(Self.probe)"])
+        defer { Harness.removeFiles(of: outcome.pid) }
+        #expect(outcome.stderr == "toyvm: warning: perf support disabled: /tmp/perf-\(outcome.pid).map exists and is owned by uid 65534, not by us (uid 0); refusing to use it\n")
+        #expect(try String(contentsOfFile: Harness.mapPath(outcome.pid), encoding: .utf8) == "theirs\n")
+        #expect(outcome.stdout.contains("sum 332833500"))
+    }
+
+    @Test func staleFileOfARecycledPidIsReplaced() throws {
+        let outcome = try Harness.run("/bin/sh", ["-c", "echo 'dead 1 stale' > /tmp/perf-$$.map && exec \(Harness.toyvm) -Xperf \(Self.probe)"])
+        defer { Harness.removeFiles(of: outcome.pid) }
+        #expect(outcome.stderr.isEmpty)
+        let lines = try #require(Harness.mapLines(outcome.pid))
+        #expect(!lines.contains { $0.contains("stale") })
+        #expect(lines.count == 3)
+    }
+
+    @Test func runningProcessHasNoWritableExecutableMappingAndCloexecFiles() throws {
+        for flag in ["-Xperf", "-Xperf_jit"] {
+            let (dir, path) = try Harness.writeTemporary("""
+                fn f() { return 1 }
+                f()
+                print("pid", getpid())
+                sleep(1)
+                """)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Harness.toyvm)
+            process.arguments = [flag, path]
+            process.environment = Harness.cleanEnvironment(["PERFTRAMPOLINE_JITDUMP_DIR": dir])
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let pid = process.processIdentifier
+            defer { process.waitUntilExit(); Harness.removeFiles(of: pid) }
+            usleep(500_000)
+            let maps = try String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)
+            #expect(!maps.split(separator: "\n").contains { $0.split(separator: " ")[1].hasPrefix("rwx") }, "\(flag)")
+            var checked = 0
+            for fd in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") {
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
+                      target.hasSuffix(".map") || target.hasSuffix(".dump") else { continue }
+                let info = try String(contentsOfFile: "/proc/\(pid)/fdinfo/\(fd)", encoding: .utf8)
+                let flags = info.split(separator: "\n").first { $0.hasPrefix("flags:") }.flatMap { Int($0.split(separator: "\t").last ?? "", radix: 8) } ?? 0
+                #expect(flags & 0o2000000 != 0, "\(target) must be O_CLOEXEC")
+                checked += 1
+            }
+            #expect(checked == (flag == "-Xperf" ? 1 : 2))
+        }
+    }
+}
