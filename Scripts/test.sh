@@ -21,3 +21,14 @@ echo "==> swift build"
 swift build --build-tests
 echo "==> swift test"
 swift test "$@"
+
+# Thread-sanitizer pass over the library's tests (CI sets PERFTRAMPOLINE_SANITIZE=thread).
+# Excluded there, and run above: the fork-under-contention test (TSan's runtime does not support
+# fork() in a multithreaded process: its children hang in TSan itself) and the 100,000-stub test
+# (single-threaded; ~90 s under TSan for nothing it could find).
+if [ "${PERFTRAMPOLINE_SANITIZE:-}" = thread ]; then
+    echo "==> swift test --sanitize=thread (library)"
+    TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" \
+        swift test --sanitize=thread --scratch-path .build-tsan --filter PerfTrampolineTests \
+        --skip 'forkWhileAnotherThreadRegisters|hundredThousandStubs'
+fi
