@@ -12,6 +12,9 @@ public struct PerfStatus: Sendable, CustomStringConvertible {
     public var bytesPerStub: Int?
     /// Symbols announced so far, trampolines and entries of other code generators.
     public var symbolCount: Int
+    /// Bytes of bookkeeping held for them (addresses, sizes, sanitised names), kept so that a
+    /// fork child or a newly opened file can be given every entry.
+    public var metadataBytes: Int
     /// The perf map of this process, once opened.
     public var perfMapPath: String?
     /// The jitdump of this process, once opened.

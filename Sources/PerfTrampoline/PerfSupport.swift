@@ -165,7 +165,7 @@ public final class PerfSupport: @unchecked Sendable {
                        stubCount: arenas.values.reduce(0) { $0 + $1.issuedCount },
                        chunkCount: arenas.values.reduce(0) { $0 + $1.chunks.count },
                        bytesPerStub: template?.stride(for: Self.layout(for: mode)),
-                       symbolCount: registry.count, perfMapPath: perfMap?.path, jitDumpPath: jitDump?.path,
+                       symbolCount: registry.count, metadataBytes: registry.metadataBytes, perfMapPath: perfMap?.path, jitDumpPath: jitDump?.path,
                        offReason: offReason)
         }
     }

@@ -1,0 +1,108 @@
+import Benchmark
+import PerfTrampoline
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The evaluator of the call benchmarks: as small as an evaluator can be, so the benchmark
+/// measures the call path, not the work.
+let addEvaluator: PerfEvaluator = { _, _, argument in argument &+ 1 }
+
+final class BenchCode {
+    let slot = TrampolineSlot()
+    let name: String
+    init(_ name: String) { self.name = name }
+}
+
+/// One call per scaled iteration; the result feeds the next call so nothing can be hoisted.
+@inline(never)
+func callDirect(_ evaluator: PerfEvaluator, _ iterations: Range<Int>) -> Int {
+    var total = 0
+    for _ in iterations { total = evaluator(nil, nil, total) }
+    return total
+}
+
+/// The host's call path: "profiling on? → slot → indirect call through the stub", else direct.
+@inline(never)
+func callThroughHook(_ perf: PerfSupport, _ code: BenchCode, _ evaluator: PerfEvaluator, _ iterations: Range<Int>) -> Int {
+    var total = 0
+    for _ in iterations {
+        if let stub = perf.stub(for: code.slot, name: code.name) {
+            total = stub(nil, nil, total, evaluator)
+        } else {
+            total = evaluator(nil, nil, total)
+        }
+    }
+    return total
+}
+
+/// The benchmark process's own map and dump, and nothing else.
+func removeOwnFiles() {
+    unlink("/tmp/perf-\(getpid()).map")
+    unlink("/tmp/jit-\(getpid()).dump")
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let perf = PerfSupport.shared
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3), maxIterations: 1_000)
+
+    // Per-call cost: scalingFactor .mega, so the reported time is per call.
+    Benchmark("call: direct @convention(c) evaluator",
+              configuration: .init(metrics: [.wallClock], scalingFactor: .mega)) { benchmark in
+        blackHole(callDirect(addEvaluator, benchmark.scaledIterations))
+    }
+
+    Benchmark("call: hook, profiling on (slot load + stub)",
+              configuration: .init(metrics: [.wallClock], scalingFactor: .mega,
+                                   setup: { try perf.activate(.perfMap) }, teardown: { perf.deactivate(); removeOwnFiles() })) { benchmark in
+        let code = BenchCode("bench::stubcall:bench")
+        blackHole(callThroughHook(perf, code, addEvaluator, benchmark.scaledIterations))
+    }
+
+    Benchmark("call: hook, profiling off",
+              configuration: .init(metrics: [.wallClock], scalingFactor: .mega)) { benchmark in
+        perf.deactivate()
+        let code = BenchCode("bench::off:bench")
+        blackHole(callThroughHook(perf, code, addEvaluator, benchmark.scaledIterations))
+    }
+
+    Benchmark("memory: one million code objects (bytes per stub)",
+              configuration: .init(metrics: [.wallClock, .peakMemoryResident,
+                                             .custom("executable bytes per stub", polarity: .prefersSmaller),
+                                             .custom("metadata bytes per code object", polarity: .prefersSmaller)],
+                                   maxDuration: .seconds(60), maxIterations: 1,
+                                   setup: { try perf.activate(.perfMap) }, teardown: { perf.deactivate(); removeOwnFiles() })) { benchmark in
+        let before = perf.status
+        var codes: [BenchCode] = []
+        codes.reserveCapacity(1_000_000)
+        for index in 0..<1_000_000 {
+            let code = BenchCode("bench::f\(index):million.bench")
+            blackHole(perf.stub(for: code.slot, name: code.name))
+            codes.append(code)
+        }
+        let after = perf.status
+        let stubs = after.stubCount - before.stubCount
+        // The arena's stride: every stub costs exactly this much executable memory (chunks are
+        // filled completely, so there is no per-chunk waste beyond the last partial chunk).
+        benchmark.measurement(.custom("executable bytes per stub"), after.bytesPerStub ?? 0)
+        precondition(stubs == 1_000_000)
+        // The slot lives in the host's object (8 bytes); the registry keeps the rest.
+        benchmark.measurement(.custom("metadata bytes per code object"),
+                              8 + (after.metadataBytes - before.metadataBytes) / max(stubs, 1))
+        blackHole(codes)
+    }
+
+    for mode in [ProfilingMode.perfMap, .jitDump] {
+        Benchmark("first entry of a new code object (\(mode)): slot + entry written",
+                  configuration: .init(metrics: [.wallClock, .syscalls], maxDuration: .seconds(2), maxIterations: 20_000,
+                                       setup: { try perf.activate(mode) }, teardown: { perf.deactivate(); removeOwnFiles() })) { benchmark in
+            let codes = (0..<benchmark.scaledIterations.count).map { BenchCode("bench::first\($0):\(mode).bench") }
+            benchmark.startMeasurement()
+            for code in codes {
+                blackHole(perf.stub(for: code.slot, name: code.name))
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+}
