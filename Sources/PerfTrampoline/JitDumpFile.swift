@@ -20,6 +20,10 @@ final class JitDumpFile {
     private let frame: FrameDescription
     private(set) var writtenCount = 0
     private var nextCodeIndex: UInt64 = 1
+    /// The unwind data depends only on the code size, which is the same for every stub of a
+    /// template: built once.
+    private var unwindCache: (codeSize: Int, bytes: [UInt8])?
+    private var buffer: [UInt8] = []
 
     static let magic: UInt32 = 0x4A69_5444
     static let headerSize = 40
@@ -76,7 +80,7 @@ final class JitDumpFile {
     /// Appends records for every registry entry this file does not hold yet. Only trampolines
     /// get records: other generators' code may be gone, so its bytes cannot be copied.
     func catchUp(with registry: SymbolRegistry) throws(SystemCallError) {
-        var buffer: [UInt8] = []
+        buffer.removeAll(keepingCapacity: true)
         while writtenCount < registry.count {
             let entry = registry[writtenCount]
             writtenCount += 1
@@ -91,15 +95,21 @@ final class JitDumpFile {
     private func appendRecords(for entry: SymbolRegistry.Entry, to buffer: inout [UInt8]) {
         let codeSize = Int(entry.size)
         let timestamp = JitDumpClock.now()
-        let unwind = EhFrame(description: frame, codeSize: codeSize)
+        let unwindBytes: [UInt8]
+        if let cached = unwindCache, cached.codeSize == codeSize {
+            unwindBytes = cached.bytes
+        } else {
+            unwindBytes = EhFrame(description: frame, codeSize: codeSize).bytes
+            unwindCache = (codeSize, unwindBytes)
+        }
         // perf maps [address, address + align8(size) + mapped_size): only claim the room the
         // arena really left after this stub, or the mapping would cover the next stub's code.
-        let needed = (unwind.bytes.count + 15) & ~15
+        let needed = (unwindBytes.count + 15) & ~15
         let mappedSize = needed <= Int(entry.unwindRoom) ? needed : 0
-        var unwindData = unwind.bytes
+        var unwindData = unwindBytes
         while unwindData.count % 8 != 0 { unwindData.append(0) }
         appendRecordHeader(.unwindingInfo, payload: 24 + unwindData.count, timestamp: timestamp, to: &buffer)
-        buffer.appendLittleEndian(UInt64(unwind.bytes.count))
+        buffer.appendLittleEndian(UInt64(unwindBytes.count))
         buffer.appendLittleEndian(UInt64(EhFrame.headerSize))
         buffer.appendLittleEndian(UInt64(mappedSize))
         buffer += unwindData

@@ -9,6 +9,8 @@ final class PerfMapFile {
     private let fd: Int32
     /// How many registry entries this file already holds.
     private(set) var writtenCount = 0
+    /// Reused between calls, so naming a stub allocates nothing here.
+    private var buffer: [UInt8] = []
 
     /// perf looks only here; `TMPDIR` is deliberately not consulted.
     static func path(forProcess pid: Int32) -> String { "/tmp/perf-\(pid).map" }
@@ -23,18 +25,18 @@ final class PerfMapFile {
     /// Appends every registry entry this file does not hold yet. Lines are batched into writes
     /// of at most 1 MiB; a single new entry is exactly one `write(2)`.
     func catchUp(with registry: SymbolRegistry) throws(SystemCallError) {
-        var buffer: [UInt8] = []
+        buffer.removeAll(keepingCapacity: true)
         while writtenCount < registry.count {
             let entry = registry[writtenCount]
             Self.appendLine(address: entry.address, size: entry.size, name: entry.name, to: &buffer)
             writtenCount += 1
             if buffer.count >= 1 << 20 || writtenCount == registry.count {
-                try flush(&buffer)
+                try flush()
             }
         }
     }
 
-    private func flush(_ buffer: inout [UInt8]) throws(SystemCallError) {
+    private func flush() throws(SystemCallError) {
         let path = self.path
         let fd = self.fd
         let result: Result<Void, SystemCallError> = buffer.withUnsafeBytes { bytes in

@@ -12,7 +12,12 @@ enum SymbolName {
 
     /// The sanitised UTF-8 bytes of `name`.
     static func sanitized(_ name: String) -> [UInt8] {
-        sanitized(utf8: Array(name.utf8))
+        // Fast path, the usual case: printable ASCII of a sane length is already safe.
+        let utf8 = name.utf8
+        if !utf8.isEmpty, utf8.count <= maximumLength, utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            return Array(utf8)
+        }
+        return sanitized(utf8: Array(utf8))
     }
 
     /// The sanitised form of arbitrary bytes (invalid UTF-8 becomes U+FFFD first).
@@ -25,12 +30,12 @@ enum SymbolName {
             let value = scalar.value
             let isControl = value < 0x20 || (value >= 0x7F && value < 0xA0)
                 || value == 0x2028 || value == 0x2029
-            let encoded: [UInt8] = isControl ? [replacement] : Array(String(scalar).utf8)
-            if result.count + encoded.count > maximumLength - ellipsis.count {
+            let length = isControl ? 1 : scalar.utf8.count
+            if result.count + length > maximumLength - ellipsis.count {
                 result += ellipsis
                 return result
             }
-            result += encoded
+            if isControl { result.append(replacement) } else { result += scalar.utf8 }
         }
         if result.isEmpty { result = Array("<anonymous>".utf8) }
         return result

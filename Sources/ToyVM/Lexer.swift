@@ -51,9 +51,11 @@ struct Lexer {
         }
     }
 
+    /// 1-based column of `index`, counting characters (UTF-8 continuation bytes do not count).
     private var column: Int {
-        // Columns count characters, not bytes.
-        String(decoding: bytes[lineStart..<index], as: UTF8.self).count + 1
+        var count = 1
+        for byte in bytes[lineStart..<index] where byte & 0xC0 != 0x80 { count += 1 }
+        return count
     }
 
     private func error(_ message: String, column: Int? = nil) -> SyntaxError {
