@@ -77,12 +77,13 @@ for prog, outs in outputs.items():
 
 def median(label): return statistics.median(times[label])
 print(f"rounds: {rounds} (interleaved); wall-clock medians; machine: {os.uname().machine}, {os.cpu_count()} cpus")
-print(f"{'program / runtime / mode':34} {'median s':>9} {'min s':>8} {'/ off':>7}")
+print(f"{'program / runtime / mode':34} {'median s':>9} {'min s':>8} {'/ off':>7} {'added s':>8}")
 for label, _ in configs:
     prog, runtime, mode = label.split(" ", 2)
     base = f"{prog} {runtime} off"
     ratio = median(label) / median(base) if base in times else float('nan')
-    print(f"{label:34} {median(label):9.3f} {min(times[label]):8.3f} {ratio:7.3f}")
+    added = median(label) - median(base) if base in times else float('nan')
+    print(f"{label:34} {median(label):9.3f} {min(times[label]):8.3f} {ratio:7.3f} {added:8.3f}")
 
 fib_calls = 2 * 1346269 - 1  # calls made by fib(30)
 print()
