@@ -26,9 +26,13 @@ let package = Package(
             dependencies: ["PerfTrampoline", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "toyvm", dependencies: ["ToyVM"]),
+        // A C interpreter embedding the library through its C API (built and tested in CI).
+        .executableTarget(name: "CEmbeddingExample", dependencies: ["PerfTrampoline", "CShims"],
+                          path: "Examples/CEmbedding"),
         // Helpers shared by the test targets (a jitdump reader); in no product.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PerfTrampolineTests", dependencies: ["PerfTrampoline", "CShims", "TestSupport"]),
-        .testTarget(name: "ToyVMTests", dependencies: ["ToyVM", "PerfTrampoline", "TestSupport"]),
+        .testTarget(name: "ToyVMTests", dependencies: ["ToyVM", "PerfTrampoline", "TestSupport"],
+                    exclude: ["Programs"]),
     ]
 )

@@ -9,17 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "perftrampoline.h"  // the public C API (and the evaluator/stub types)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/// The evaluator a trampoline calls: three word-sized host arguments, one word-sized result.
-typedef intptr_t (*perftrampoline_evaluator)(void *_Nullable context, void *_Nullable code,
-                                             intptr_t argument);
-
-/// A trampoline: the host's three arguments plus the evaluator it must call.
-typedef intptr_t (*perftrampoline_stub)(void *_Nullable context, void *_Nullable code,
-                                        intptr_t argument, perftrampoline_evaluator _Nonnull evaluator);
 
 /// Start of the hand-written template for this architecture, or NULL where there is none.
 const void *_Nullable perftrampoline_asm_template_start(void);

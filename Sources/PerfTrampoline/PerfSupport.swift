@@ -1,3 +1,4 @@
+import CShims
 import Logging
 import Synchronization
 
@@ -70,10 +71,18 @@ public final class PerfSupport: @unchecked Sendable {
 
     @usableFromInline
     func makeStub(for slot: borrowing TrampolineSlot, name: String) -> PerfStub? {
+        let address = makeStub(load: { slot.bits.load(ordering: .acquiring) },
+                               publish: { slot.bits.store($0, ordering: .releasing) }, name: name)
+        return address.map { unsafeBitCast($0, to: PerfStub.self) }
+    }
+
+    /// The cold path for any kind of slot (Swift's `TrampolineSlot`, the C API's struct): under
+    /// the lock, re-check, take a copy, name it in every active file, then publish it.
+    func makeStub(load: () -> UInt, publish: (UInt) -> Void, name: String) -> UnsafeRawPointer? {
         let sanitized = SymbolName.sanitized(name)
         lock.lock()
         defer { lock.unlock() }
-        if let existing = slot.stub { return existing }  // another thread won the race
+        if let existing = UnsafeRawPointer(bitPattern: load()) { return existing }  // another thread won
         guard mode != .off, let arena = arenas[Self.layout(for: mode)] else { return nil }
         let address: UnsafeRawPointer
         do {
@@ -85,8 +94,8 @@ public final class PerfSupport: @unchecked Sendable {
             failLocked("\(error)")
             return nil
         }
-        slot.publish(address)
-        return unsafeBitCast(address, to: PerfStub.self)
+        publish(UInt(bitPattern: address))
+        return address
     }
 
     /// Creates `slot`'s trampoline and its entry now, before the code object's first call —
@@ -154,7 +163,7 @@ public final class PerfSupport: @unchecked Sendable {
     public func deactivate() {
         lock.withLock {
             mode = .off
-            activeFlag.store(false, ordering: .relaxed)
+            setActive(false)
         }
     }
 
@@ -253,13 +262,19 @@ public final class PerfSupport: @unchecked Sendable {
         installForkHandlersLocked()
         mode = requested
         offReason = nil
-        activeFlag.store(true, ordering: .relaxed)
+        setActive(true)
+    }
+
+    /// The Swift flag and its mirror for the C API's inline fast path.
+    private func setActive(_ active: Bool) {
+        activeFlag.store(active, ordering: .relaxed)
+        perftrampoline_set_active_flag(active ? 1 : 0)
     }
 
     /// A failure after activation: off, one warning, status says why.
     private func failLocked(_ reason: String) {
         mode = .off
-        activeFlag.store(false, ordering: .relaxed)
+        setActive(false)
         offReason = reason
         logger.warning("perf support disabled: \(reason)")
     }
@@ -287,7 +302,7 @@ public final class PerfSupport: @unchecked Sendable {
         guard mode != .off else { return }
         let requested = mode
         mode = .off
-        activeFlag.store(false, ordering: .relaxed)
+        setActive(false)
         do {
             try activateLocked(requested)
         } catch {

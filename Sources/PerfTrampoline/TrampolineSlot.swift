@@ -43,8 +43,4 @@ public struct TrampolineSlot: ~Copyable, Sendable {
     public var address: UnsafeRawPointer? {
         UnsafeRawPointer(bitPattern: bits.load(ordering: .acquiring))
     }
-
-    func publish(_ address: UnsafeRawPointer) {
-        bits.store(UInt(bitPattern: address), ordering: .releasing)
-    }
 }

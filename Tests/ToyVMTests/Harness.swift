@@ -19,6 +19,10 @@ enum Harness {
         return packageRoot.appendingPathComponent(".build/debug/toyvm").path
     }()
 
+    /// The C embedding example, built next to toyvm.
+    static let cExample: String = URL(fileURLWithPath: toyvm).deletingLastPathComponent()
+        .appendingPathComponent("CEmbeddingExample").path
+
     struct Outcome {
         let stdout: String
         let stderr: String

@@ -1,0 +1,69 @@
+// A tiny interpreter written in C that embeds PerfTrampoline through its C API.
+//
+// Its "code objects" form a call chain (main_loop -> parse -> tokenize, which burns CPU).
+// Every interpreted call goes through perftrampoline_stub_for(): with -Xperf (or PERFSUPPORT=1)
+// each code object gets its own trampoline and `perf record -g` shows cdemo::tokenize <-
+// cdemo::parse <- cdemo::main_loop by name.
+//
+//   c-embedding-example [-Xperf | -Xperf_jit] [ROUNDS]
+#include <perftrampoline.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+enum kind { BURN, CALL };
+
+struct code {
+    perftrampoline_slot perf_slot;  // the per-code-object cache
+    const char *perf_name;          // "cdemo::<function>:<file>"
+    enum kind kind;
+    struct code *callee;
+};
+
+struct vm {
+    long calls;
+};
+
+static intptr_t evaluate(void *vm, void *code, intptr_t argument);
+
+// The VM's call path: one inline load when profiling is off.
+static intptr_t call(struct vm *vm, struct code *code, intptr_t argument) {
+    vm->calls++;
+    perftrampoline_stub stub = perftrampoline_stub_for(&code->perf_slot, code->perf_name);
+    return stub ? stub(vm, code, argument, evaluate) : evaluate(vm, code, argument);
+}
+
+static intptr_t evaluate(void *vm_pointer, void *code_pointer, intptr_t argument) {
+    struct vm *vm = vm_pointer;
+    struct code *code = code_pointer;
+    switch (code->kind) {
+    case BURN: {
+        volatile intptr_t total = 0;
+        for (intptr_t i = 0; i < argument; i++) total += i % 7;
+        return total;
+    }
+    case CALL:
+        return call(vm, code->callee, argument);
+    }
+    return 0;
+}
+
+int main(int argc, const char **argv) {
+    int mode = perftrampoline_configure(argc, argv);
+    long rounds = 200;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] != '-') rounds = strtol(argv[i], NULL, 10);
+    }
+    struct code tokenize = {PERFTRAMPOLINE_SLOT_INIT, "cdemo::tokenize:Examples/CEmbedding/main.c", BURN, NULL};
+    struct code parse = {PERFTRAMPOLINE_SLOT_INIT, "cdemo::parse:Examples/CEmbedding/main.c", CALL, &tokenize};
+    struct code main_loop = {PERFTRAMPOLINE_SLOT_INIT, "cdemo::main_loop:Examples/CEmbedding/main.c", CALL, &parse};
+    struct vm vm = {0};
+    intptr_t total = 0;
+    for (long r = 0; r < rounds; r++) total += call(&vm, &main_loop, 1000000);
+    char status[512];
+    perftrampoline_status(status, sizeof status);
+    printf("total %ld calls %ld mode %d\n", (long)total, vm.calls, mode);
+    printf("status %s\n", status);
+    printf("pid %d\n", (int)getpid());
+    return 0;
+}

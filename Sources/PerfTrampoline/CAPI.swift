@@ -1,0 +1,95 @@
+import CShims
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// The C API declared in CShims/include/perftrampoline.h, for interpreters written in C.
+// Each function is a thin adapter over PerfSupport.shared; the fast path is inline in the header.
+
+private let lastError = LastError()
+
+private final class LastError: @unchecked Sendable {
+    private let lock = ForkSafeLock()
+    private var storage: UnsafeMutablePointer<CChar> = strdup("")!
+    func set(_ message: String) {
+        lock.withLock {
+            free(storage)
+            storage = strdup(message)!
+        }
+    }
+    var pointer: UnsafePointer<CChar> { lock.withLock { UnsafePointer(storage) } }
+}
+
+@_cdecl("perftrampoline_configure")
+public func perftrampoline_configure(_ argc: Int32, _ argv: UnsafePointer<UnsafePointer<CChar>>?) -> Int32 {
+    var arguments: [String] = []
+    if let argv { for index in 1..<max(1, Int(argc)) { arguments.append(String(cString: argv[index])) } }
+    var environment: [String: String] = [:]
+    if let value = getenv("PERFSUPPORT") { environment["PERFSUPPORT"] = String(cString: value) }
+    return Int32(code(of: PerfSupport.shared.configure(arguments: arguments, environment: environment)))
+}
+
+@_cdecl("perftrampoline_activate")
+public func perftrampoline_activate(_ mode: UnsafePointer<CChar>) -> Int32 {
+    do {
+        try PerfSupport.shared.activate(try ProfilingMode(name: String(cString: mode)))
+        return 0
+    } catch {
+        lastError.set(error.description)
+        return -1
+    }
+}
+
+@_cdecl("perftrampoline_deactivate")
+public func perftrampoline_deactivate() {
+    PerfSupport.shared.deactivate()
+}
+
+@_cdecl("perftrampoline_last_error")
+public func perftrampoline_last_error() -> UnsafePointer<CChar> {
+    lastError.pointer
+}
+
+@_cdecl("perftrampoline_make_stub")
+public func perftrampoline_make_stub(_ slot: UnsafeMutablePointer<perftrampoline_slot>,
+                                     _ name: UnsafePointer<CChar>) -> perftrampoline_stub? {
+    guard let address = PerfSupport.shared.makeStub(
+        load: { perftrampoline_slot_load(slot) },
+        publish: { perftrampoline_slot_publish(slot, $0) },
+        name: String(cString: name)) else { return nil }
+    return unsafeBitCast(address, to: perftrampoline_stub.self)
+}
+
+@_cdecl("perftrampoline_write_entry")
+public func perftrampoline_write_entry(_ address: UnsafeRawPointer, _ size: Int, _ name: UnsafePointer<CChar>) -> Int32 {
+    do {
+        try PerfSupport.shared.writePerfMapEntry(address: address, size: size, name: String(cString: name))
+        return 0
+    } catch {
+        lastError.set(error.description)
+        return -1
+    }
+}
+
+@_cdecl("perftrampoline_status")
+public func perftrampoline_status(_ buffer: UnsafeMutablePointer<CChar>, _ capacity: Int) -> Int {
+    let text = Array(PerfSupport.shared.status.description.utf8)
+    guard capacity > 0 else { return text.count }
+    let count = min(text.count, capacity - 1)
+    text.withUnsafeBytes { UnsafeMutableRawPointer(buffer).copyMemory(from: $0.baseAddress!, byteCount: count) }
+    buffer[count] = 0
+    return count
+}
+
+private func code(of mode: ProfilingMode) -> Int {
+    switch mode {
+    case .off: 0
+    case .perfMap: 1
+    case .jitDump: 2
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+/// The C example embeds the library through the C API; perf names its functions.
+@Suite(.serialized) struct CEmbeddingTests {
+    static let file = "Examples/CEmbedding/main.c"
+
+    @Test func perfNamesTheCInterpretersFunctionsWithTheirChain() throws {
+        guard Perf.available() else { return }
+        let dir = try Harness.writeTemporary("").dir
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let data = dir + "/perf.data"
+        let record = try Harness.run(Perf.path!, ["record", "-q", "-F", "999", "-g", "-o", data, "--",
+                                                  Harness.cExample, "-Xperf", "300"])
+        let pid = Harness.reportedPids(record).last ?? -1
+        defer { Harness.removeFiles(of: pid) }
+        #expect(record.status == 0, "\(record.stderr)")
+        #expect(record.stdout.contains("mode 1"))
+        #expect(record.stdout.contains("stubs=3"))
+        let script = try Harness.run(Perf.path!, ["script", "-i", data], directory: dir)
+        let samples = Sample.parse(script.stdout)
+        let chain = ["cdemo::tokenize:\(Self.file)", "cdemo::parse:\(Self.file)", "cdemo::main_loop:\(Self.file)"]
+        let named = samples.map { sample in
+            sample.frames.compactMap { frame -> String? in
+                guard frame.hasPrefix("cdemo::") else { return nil }
+                let symbol = frame.range(of: " (").map { String(frame[..<$0.lowerBound]) } ?? frame
+                return symbol.range(of: "+0x", options: .backwards).map { String(symbol[..<$0.lowerBound]) } ?? symbol
+            }
+        }
+        let naming = named.filter { $0.first == chain[0] }
+        #expect(naming.count >= 50, "\(naming.count) of \(samples.count) samples name tokenize")
+        #expect(Double(naming.filter { $0 == chain }.count) >= 0.99 * Double(naming.count))
+    }
+
+    @Test func withoutTheFlagNothingIsNamedAndTheResultIsTheSame() throws {
+        let plain = try Harness.run(Harness.cExample, ["3"])
+        let profiled = try Harness.run(Harness.cExample, ["-Xperf", "3"])
+        defer { Harness.reportedPids(plain).forEach(Harness.removeFiles(of:)); Harness.reportedPids(profiled).forEach(Harness.removeFiles(of:)) }
+        #expect(plain.stdout.contains("total 8999991 calls 9 mode 0"))
+        #expect(profiled.stdout.contains("total 8999991 calls 9 mode 1"))
+        #expect(Harness.mapLines(Harness.reportedPids(plain).last ?? -1) == nil)
+        #expect(Harness.mapLines(Harness.reportedPids(profiled).last ?? -1)?.count == 3)
+    }
+}
