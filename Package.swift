@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "PerfTrampoline", targets: ["PerfTrampoline"]),
         .library(name: "ToyVM", targets: ["ToyVM"]),
         .executable(name: "toyvm", targets: ["toyvm"]),
+        .executable(name: "perf-flamegraph", targets: ["perf-flamegraph"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -26,9 +27,13 @@ let package = Package(
             dependencies: ["PerfTrampoline", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "toyvm", dependencies: ["ToyVM"]),
+        // perf script → "hottest functions with callers" + flame graph SVG (Scripts/profile.sh).
+        .target(name: "FlameGraph"),
+        .executableTarget(name: "perf-flamegraph", dependencies: ["FlameGraph"]),
         // A C interpreter embedding the library through its C API (built and tested in CI).
         .executableTarget(name: "CEmbeddingExample", dependencies: ["PerfTrampoline", "CShims"],
                           path: "Examples/CEmbedding"),
+        .testTarget(name: "FlameGraphTests", dependencies: ["FlameGraph"]),
         // Helpers shared by the test targets (a jitdump reader); in no product.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PerfTrampolineTests", dependencies: ["PerfTrampoline", "CShims", "TestSupport"]),

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Profile a toy program under perf and show where the time goes, by interpreted function.
+#
+#   Scripts/profile.sh                         # profiles Examples/calc.toy 3000 (~1.5 s)
+#   Scripts/profile.sh Examples/sort.toy 3000  # any program and its arguments
+#   PROFILE_MODE=jitdump Scripts/profile.sh    # DWARF unwinding through a jitdump instead
+#
+# Prints the hottest interpreted functions with their callers and writes profile/flamegraph.svg
+# (PROFILE_DIR to change). Installs perf when missing (apt-get, as root). Removes only the
+# files of the process it profiled.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v perf >/dev/null 2>&1 || ! perf --version >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "==> installing linux-perf"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >/dev/null
+    else
+        echo "error: perf is not installed (Debian/Ubuntu: apt-get install linux-perf)" >&2
+        exit 1
+    fi
+fi
+
+if [ $# -eq 0 ]; then set -- Examples/calc.toy 3000; fi
+program="$1"
+shift
+mode="${PROFILE_MODE:-perf}"
+out="${PROFILE_DIR:-profile}"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+
+echo "==> swift build -c release"
+swift build -c release --product toyvm >/dev/null
+swift build -c release --product perf-flamegraph >/dev/null
+bin="$(swift build -c release --show-bin-path)"
+
+echo "==> perf record ($mode) toyvm $program $*"
+if [ "$mode" = jitdump ]; then
+    PERFTRAMPOLINE_JITDUMP_DIR="$out" perf record -q -F 999 -k 1 --call-graph dwarf,65528 -o "$out/perf.raw.data" \
+        -- "$bin/toyvm" -Xperf_jit "$program" "$@" > "$out/program-output.txt"
+    perf inject --jit -i "$out/perf.raw.data" -o "$out/perf.data"
+else
+    perf record -q -F 999 -g -o "$out/perf.data" -- "$bin/toyvm" -Xperf "$program" "$@" > "$out/program-output.txt"
+fi
+perf script -i "$out/perf.data" 2>/dev/null > "$out/perf.script"
+
+# The profiled process is the sampled toyvm; its map is no longer needed once the script exists.
+for pid in $(awk '$1 == "toyvm" { print $2 }' "$out/perf.script" | sort -u); do
+    rm -f "/tmp/perf-$pid.map" "/tmp/jit-$pid.dump"
+done
+
+echo "==> report (program output in $out/program-output.txt)"
+"$bin/perf-flamegraph" --svg "$out/flamegraph.svg" --title "toyvm $program $*" < "$out/perf.script"
+echo "open $out/flamegraph.svg in a browser (hover for sample counts); perf report -i $out/perf.data for more"

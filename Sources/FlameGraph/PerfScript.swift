@@ -1,0 +1,59 @@
+/// Stacks read from `perf script` output.
+public struct PerfScript {
+    /// One sample: its process, and its frames' symbols from leaf to root.
+    public struct Sample: Sendable {
+        public let command: String
+        public let pid: Int32?
+        public let frames: [String]
+    }
+
+    public let samples: [Sample]
+
+    /// Parses `perf script`'s default output: a header line per sample, then one indented
+    /// line per frame (`ADDRESS SYMBOL+OFFSET (DSO)`), then a blank line.
+    public init(text: Substring) {
+        var samples: [Sample] = []
+        var header: Substring?
+        var frames: [String] = []
+        func finish() {
+            if let header {
+                let fields = header.split(separator: " ", omittingEmptySubsequences: true)
+                let pid = fields.count > 1 ? Int32(fields[1].split(separator: "/").first ?? "") : nil
+                samples.append(Sample(command: fields.first.map(String.init) ?? "", pid: pid, frames: frames))
+            }
+            header = nil
+            frames = []
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.isEmpty {
+                finish()
+            } else if line.first == "\t" || line.first == " " {
+                if header != nil { frames.append(Self.symbol(of: line)) }
+            } else {
+                finish()
+                header = line
+            }
+        }
+        finish()
+        self.samples = samples
+    }
+
+    /// `\t    7f95… toy::foo:file+0xa (/tmp/perf-1.map)` → `toy::foo:file`.
+    static func symbol(of line: Substring) -> String {
+        let trimmed = line.drop { $0 == "\t" || $0 == " " }
+        var symbol = trimmed.drop { $0 != " " }.dropFirst()
+        if let dso = lastStart(of: " (", in: symbol) { symbol = symbol[..<dso] }
+        if let offset = lastStart(of: "+0x", in: symbol) { symbol = symbol[..<offset] }
+        return symbol.isEmpty ? "[unknown]" : String(symbol)
+    }
+
+    /// Start of the last occurrence of `needle` in `text`.
+    static func lastStart(of needle: String, in text: Substring) -> Substring.Index? {
+        var index = text.endIndex
+        while index > text.startIndex {
+            index = text.index(before: index)
+            if text[index...].starts(with: needle) { return index }
+        }
+        return nil
+    }
+}
