@@ -1,9 +1,11 @@
 /// Samples merged into a tree of stacks, root first, and the statistics a profile report needs.
 public final class CallTree {
+    /// The frame's symbol, the samples that reached it, and its callees by name.
     public let name: String
     public private(set) var count = 0
     public private(set) var children: [String: CallTree] = [:]
 
+    /// An empty node.
     public init(name: String) { self.name = name }
 
     /// Adds one stack, root first.
@@ -33,7 +35,9 @@ public final class CallTree {
 
 /// "Top interpreted functions with their callers", from the same samples.
 public struct HotFunctions {
+    /// One function of the report.
     public struct Entry {
+        /// The function's symbol.
         public let name: String
         /// Samples whose innermost interpreted frame is this function.
         public let selfSamples: Int
@@ -43,9 +47,11 @@ public struct HotFunctions {
         public let callers: [(name: String, samples: Int)]
     }
 
+    /// All samples, and the functions sorted hottest (self) first.
     public let sampleCount: Int
     public let entries: [Entry]
 
+    /// Counts `samples`, looking only at frames for which `keep` is true.
     public init(samples: [PerfScript.Sample], keep: (String) -> Bool) {
         var selfCounts: [String: Int] = [:]
         var totalCounts: [String: Int] = [:]

@@ -2,11 +2,13 @@
 public struct PerfScript {
     /// One sample: its process, and its frames' symbols from leaf to root.
     public struct Sample: Sendable {
+        /// The sampled command, its pid, and its frames leaf first.
         public let command: String
         public let pid: Int32?
         public let frames: [String]
     }
 
+    /// The samples in file order.
     public let samples: [Sample]
 
     /// Parses `perf script`'s default output: a header line per sample, then one indented

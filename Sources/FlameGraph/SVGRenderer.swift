@@ -1,13 +1,16 @@
 /// Renders a ``CallTree`` as a flame graph SVG (root at the bottom, width ∝ samples), with a
 /// tooltip per frame. Self-contained: no script, no external resources.
 public struct SVGRenderer {
+    /// Geometry and title of the picture; frames narrower than `minimumWidth` are not drawn.
     public var width = 1200.0
     public var frameHeight = 17.0
     public var title = "Flame graph"
     public var minimumWidth = 0.3
 
+    /// A renderer with the default geometry.
     public init() {}
 
+    /// The SVG document of `root`.
     public func render(_ root: CallTree) -> String {
         let depth = Self.depth(of: root)
         let top = 40.0

@@ -25,6 +25,7 @@ private final class LastError: @unchecked Sendable {
     var pointer: UnsafePointer<CChar> { lock.withLock { UnsafePointer(storage) } }
 }
 
+/// C: reads `-Xperf`-style flags in `argv[1...]` and `PERFSUPPORT`; returns 0 off, 1 perf map, 2 jitdump.
 @_cdecl("perftrampoline_configure")
 public func perftrampoline_configure(_ argc: Int32, _ argv: UnsafePointer<UnsafePointer<CChar>>?) -> Int32 {
     var arguments: [String] = []
@@ -34,6 +35,7 @@ public func perftrampoline_configure(_ argc: Int32, _ argv: UnsafePointer<Unsafe
     return Int32(code(of: PerfSupport.shared.configure(arguments: arguments, environment: environment)))
 }
 
+/// C: switches profiling on in mode "perf" or "jitdump"; 0, or -1 with ``perftrampoline_last_error()``.
 @_cdecl("perftrampoline_activate")
 public func perftrampoline_activate(_ mode: UnsafePointer<CChar>) -> Int32 {
     do {
@@ -45,16 +47,19 @@ public func perftrampoline_activate(_ mode: UnsafePointer<CChar>) -> Int32 {
     }
 }
 
+/// C: switches profiling off.
 @_cdecl("perftrampoline_deactivate")
 public func perftrampoline_deactivate() {
     PerfSupport.shared.deactivate()
 }
 
+/// C: the reason the last failing call failed, or "".
 @_cdecl("perftrampoline_last_error")
 public func perftrampoline_last_error() -> UnsafePointer<CChar> {
     lastError.pointer
 }
 
+/// C: the cold path of the inline `perftrampoline_stub_for`: creates, names and publishes a stub.
 @_cdecl("perftrampoline_make_stub")
 public func perftrampoline_make_stub(_ slot: UnsafeMutablePointer<perftrampoline_slot>,
                                      _ name: UnsafePointer<CChar>) -> perftrampoline_stub? {
@@ -65,6 +70,7 @@ public func perftrampoline_make_stub(_ slot: UnsafeMutablePointer<perftrampoline
     return unsafeBitCast(address, to: perftrampoline_stub.self)
 }
 
+/// C: announces another code generator's code in the shared perf map; 0 or -1.
 @_cdecl("perftrampoline_write_entry")
 public func perftrampoline_write_entry(_ address: UnsafeRawPointer, _ size: Int, _ name: UnsafePointer<CChar>) -> Int32 {
     do {
@@ -76,6 +82,7 @@ public func perftrampoline_write_entry(_ address: UnsafeRawPointer, _ size: Int,
     }
 }
 
+/// C: writes the one-line status into `buffer` (NUL-terminated); returns its length.
 @_cdecl("perftrampoline_status")
 public func perftrampoline_status(_ buffer: UnsafeMutablePointer<CChar>, _ capacity: Int) -> Int {
     let text = Array(PerfSupport.shared.status.description.utf8)

@@ -36,7 +36,9 @@ enum Instruction {
 /// It embeds the ``TrampolineSlot`` of PerfTrampoline, so the profiling fast path is a load
 /// from this object, no lookup.
 public final class FunctionObject {
+    /// The function's name (`<module>` for top-level code).
     public let name: String
+    /// The file as given on the command line (`<string>` for `-c`).
     public let file: String
     let arity: Int
     let localCount: Int

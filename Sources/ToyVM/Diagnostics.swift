@@ -1,8 +1,10 @@
 /// A syntax error: printed as `FILE:LINE:COL: error: MESSAGE`, exit status 1, nothing run.
 public struct SyntaxError: Error, CustomStringConvertible, Sendable {
+    /// Where the error is: file as given, 1-based line and column.
     public let file: String
     public let line: Int
     public let column: Int
+    /// What is wrong, in one line.
     public let message: String
 
     public var description: String { "\(file):\(line):\(column): error: \(message)" }
@@ -10,6 +12,7 @@ public struct SyntaxError: Error, CustomStringConvertible, Sendable {
 
 /// One interpreted frame of a traceback.
 public struct TraceFrame: Sendable, Equatable {
+    /// The function (or `<module>`), its file and the line being executed.
     public let function: String
     public let file: String
     public let line: Int
@@ -17,6 +20,7 @@ public struct TraceFrame: Sendable, Equatable {
 
 /// A runtime error: `FILE:LINE: error: MESSAGE`, then the interpreted frames, innermost last.
 public struct RuntimeError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, in one line.
     public let message: String
     /// Outermost first.
     public var frames: [TraceFrame]
