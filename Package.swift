@@ -17,7 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        .target(name: "CShims", path: "CShims"),
+        // libffi, for the "ffi" backend (architectures with neither asm nor a working C stub).
+        .systemLibrary(name: "CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"]), .brew(["libffi"])]),
+        .target(name: "CShims", dependencies: ["CFFI"], path: "CShims"),
         .target(
             name: "PerfTrampoline",
             dependencies: ["CShims", .product(name: "Logging", package: "swift-log")]

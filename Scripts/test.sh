@@ -22,6 +22,14 @@ swift build --build-tests
 echo "==> swift test"
 swift test "$@"
 
+# The same behaviour under the other backends (issue 6): the library's unit suite and the
+# toy VM's differential, map, fork and fault suites, with the backend forced.
+for backend in c ffi; do
+    echo "==> swift test (PERFTRAMPOLINE_BACKEND=$backend)"
+    PERFTRAMPOLINE_BACKEND=$backend swift test --skip-build \
+        --filter 'PerfSupportTests|CodeArenaTests|MapFormatTests|DifferentialTests|PerfMapTests|ForkTests|FaultInjectionTests|LanguageTests'
+done
+
 # Thread-sanitizer pass over the library's tests (CI sets PERFTRAMPOLINE_SANITIZE=thread).
 # Excluded there, and run above: the fork-under-contention test (TSan's runtime does not support
 # fork() in a multithreaded process: its children hang in TSan itself) and the 100,000-stub test

@@ -20,6 +20,15 @@ const void *_Nullable perftrampoline_asm_template_start(void);
 /// Length in bytes of the hand-written template (0 where there is none).
 size_t perftrampoline_asm_template_size(void);
 
+/// The "c" backend's template (compiled C, in its own section), or NULL / 0 where unavailable.
+const void *_Nullable perftrampoline_c_template_start(void);
+size_t perftrampoline_c_template_size(void);
+
+/// The "ffi" backend: bytes per libffi closure, and preparing one in place (0 on success).
+/// `slot` must be writable while this runs; the closure's entry point is `slot` itself.
+size_t perftrampoline_ffi_closure_size(void);
+int perftrampoline_ffi_prepare(void *_Nonnull slot);
+
 /// Makes freshly written code at [start, start+length) visible to instruction fetch.
 void perftrampoline_flush_icache(void *_Nonnull start, size_t length);
 

@@ -1,5 +1,13 @@
 import CShims
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Executable memory for trampolines: chunks of anonymous `mmap` memory, each filled with
 /// template copies while read-write, then made read-execute once and never written again.
 ///
@@ -49,6 +57,12 @@ final class CodeArena {
         }
     }
 
+    /// Unmaps every chunk. Only for arenas whose stubs can no longer run (the backend self-test).
+    func release() {
+        for chunk in chunks { System.unmap(chunk, chunkSize) }
+        chunks.removeAll()
+    }
+
     /// Is `address` the start of a slot this arena issued?
     func contains(_ address: UnsafeRawPointer) -> Bool {
         chunks.contains { chunk in
@@ -59,15 +73,20 @@ final class CodeArena {
 
     private func makeChunk() throws(SystemCallError) -> UnsafeMutableRawPointer {
         let memory = try System.mapReadWrite(chunkSize)
-        fill(memory)
+        do {
+            try fill(memory)
+        } catch {
+            System.unmap(memory, chunkSize)
+            throw error
+        }
         do {
             try System.protectReadExecute(memory, chunkSize)
         } catch {
             System.unmap(memory, chunkSize)
             guard let jitMemory = Self.mapJITFallback(chunkSize) else { throw error }
             perftrampoline_jit_write_enable(1)
-            fill(jitMemory)
-            perftrampoline_jit_write_enable(0)
+            defer { perftrampoline_jit_write_enable(0) }
+            try fill(jitMemory)
             perftrampoline_flush_icache(jitMemory, chunkSize)
             return jitMemory
         }
@@ -76,16 +95,23 @@ final class CodeArena {
     }
 
     /// Every slot gets the template; the gaps and the tail get trapping padding.
-    private func fill(_ memory: UnsafeMutableRawPointer) {
+    private func fill(_ memory: UnsafeMutableRawPointer) throws(SystemCallError) {
         let padding = template.padding
         var offset = 0
         while offset + padding.count <= chunkSize {
             padding.withUnsafeBytes { (memory + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
             offset += padding.count
         }
-        template.code.withUnsafeBytes { code in
-            for slot in 0..<slotsPerChunk {
-                (memory + slot * stride).copyMemory(from: code.baseAddress!, byteCount: code.count)
+        switch template.filling {
+        case .copy:
+            template.code.withUnsafeBytes { code in
+                for slot in 0..<slotsPerChunk {
+                    (memory + slot * stride).copyMemory(from: code.baseAddress!, byteCount: code.count)
+                }
+            }
+        case .ffiClosure:
+            for slot in 0..<slotsPerChunk where perftrampoline_ffi_prepare(memory + slot * stride) != 0 {
+                throw SystemCallError(call: "ffi_prep_closure_loc", subject: "", code: EINVAL)
             }
         }
     }

@@ -30,22 +30,23 @@ struct FrameDescription: Sendable {
     let elfMachine: UInt32
 
     func matches(_ code: [UInt8]) -> Bool {
-        expectedBytes.allSatisfy { offset, bytes in
+        guard let last = expectedBytes.last, last.offset + last.bytes.count == code.count else { return false }
+        return expectedBytes.allSatisfy { offset, bytes in
             offset + bytes.count <= code.count && Array(code[offset..<offset + bytes.count]) == bytes
         }
     }
 
-    /// The description for the hand-written template of this architecture.
-    static func forAssemblyTemplate(_ code: [UInt8]) -> FrameDescription? {
+    /// The description whose byte patterns the template matches (the asm template, or a C
+    /// compiler's identical push/mov/call/pop/ret), or nil.
+    static func forTemplate(_ code: [UInt8]) -> FrameDescription? {
         #if arch(x86_64)
-        let description: FrameDescription? = x86_64
+        let candidates = [x86_64, x86_64WithoutLandingPad]
         #elseif arch(arm64)
-        let description: FrameDescription? = code.starts(with: [0x3f, 0x23, 0x03, 0xd5]) ? aarch64Signed : aarch64
+        let candidates = [aarch64, aarch64Signed]
         #else
-        let description: FrameDescription? = nil
+        let candidates: [FrameDescription] = []
         #endif
-        guard let description, description.matches(code) else { return nil }
-        return description
+        return candidates.first { $0.matches(code) }
     }
 
     // DWARF register numbers: x86_64 rbp 6, rsp 7, return address 16; aarch64 x29 29, x30 30, sp 31.
@@ -61,6 +62,19 @@ struct FrameDescription: Sendable {
         ],
         expectedBytes: [(0, [0xf3, 0x0f, 0x1e, 0xfa]), (4, [0x55]), (5, [0x48, 0x89, 0xe5]),
                         (8, [0xff, 0xd1]), (10, [0x5d]), (11, [0xc3])],
+        elfMachine: 62)
+
+    /// push %rbp (0), mov %rsp,%rbp (1-3), call *%rcx (4-5), pop %rbp (6), ret (7): what clang
+    /// makes of the C template without -fcf-protection.
+    static let x86_64WithoutLandingPad = FrameDescription(
+        codeAlignment: 1, dataAlignment: -8, returnAddressRegister: 16,
+        initial: [.defineCFA(register: 7, offset: 8), .saved(register: 16, factoredOffset: 1)],
+        rows: [
+            (1, [.cfaOffset(16), .saved(register: 6, factoredOffset: 2)]),
+            (4, [.cfaRegister(6)]),
+            (7, [.defineCFA(register: 7, offset: 8), .restored(register: 6)]),
+        ],
+        expectedBytes: [(0, [0x55]), (1, [0x48, 0x89, 0xe5]), (4, [0xff, 0xd1]), (6, [0x5d]), (7, [0xc3])],
         elfMachine: 62)
 
     /// bti c (0), stp x29, x30, [sp, #-16]! (4), mov x29, sp (8), blr x3 (12), ldp (16), ret (20).

@@ -229,10 +229,9 @@ public final class PerfSupport: @unchecked Sendable {
     private func activateLocked(_ requested: ProfilingMode) throws(PerfSupportError) {
         if requested == .off { return }
         if template == nil {
-            guard let chosen = StubTemplate.assembly() else {
-                throw .unsupported("no trampoline backend for this architecture")
+            do { template = try BackendSelection.choose() } catch {
+                throw .unsupported(error.description)
             }
-            template = chosen
         }
         guard let template else { return }
         let layout = Self.layout(for: requested)

@@ -1,20 +1,31 @@
 import CShims
 
-/// The machine code copied once per code object, and how copies are laid out in the arena.
+/// The machine code placed once per code object, and how copies are laid out in the arena.
 struct StubTemplate: Sendable {
+    /// How a slot of a fresh (read-write) chunk becomes a stub.
+    enum Filling: Sendable {
+        /// Copy these position-independent bytes (asm and c backends).
+        case copy
+        /// Let libffi prepare a closure in place (ffi backend).
+        case ffiClosure
+    }
+
     /// The backend that produced the bytes (reported in ``PerfStatus``).
     let backend: PerfBackend
-    /// The template's bytes: position independent, so a copy runs anywhere.
+    /// The template's bytes: position independent, so a copy runs anywhere. For libffi
+    /// closures, the size of a closure (its bytes are written by libffi).
     let code: [UInt8]
+    let filling: Filling
     /// What fills the gap between copies: a trapping instruction, never reached.
     let padding: [UInt8]
-    /// The frame the stub builds, for unwind tables; nil where unknown (then jitdump records
-    /// carry no usable unwind info for it).
+    /// The frame the stub builds, for unwind tables; nil where unknown (then the backend
+    /// cannot serve jitdump mode).
     let frame: FrameDescription?
 
-    init(backend: PerfBackend, code: [UInt8], frame: FrameDescription?) {
+    init(backend: PerfBackend, code: [UInt8], filling: Filling = .copy, frame: FrameDescription?) {
         self.backend = backend
         self.code = code
+        self.filling = filling
         self.frame = frame
         #if arch(x86_64) || arch(i386)
         padding = [0xCC]  // int3
@@ -29,7 +40,7 @@ struct StubTemplate: Sendable {
         let size = perftrampoline_asm_template_size()
         guard size > 0 else { return nil }
         let bytes = Array(UnsafeRawBufferPointer(start: start, count: size))
-        return StubTemplate(backend: .assembly, code: bytes, frame: FrameDescription.forAssemblyTemplate(bytes))
+        return StubTemplate(backend: .assembly, code: bytes, frame: FrameDescription.forTemplate(bytes))
     }
 
     /// Distance between two copies in an arena of `layout`.
@@ -55,9 +66,14 @@ enum StubLayout: Hashable, Sendable {
 }
 
 /// Where a stub's machine code comes from.
-public enum PerfBackend: String, Sendable, CustomStringConvertible {
-    /// The hand-written `.S` template (x86_64, aarch64).
+public enum PerfBackend: String, Sendable, CustomStringConvertible, CaseIterable {
+    /// The hand-written `.S` template (x86_64, aarch64). Default where it exists.
     case assembly = "asm"
+    /// A stub compiled from C, copied like the asm one after a start-up self-test.
+    case compiledC = "c"
+    /// libffi closures prepared in the arena. Runs everywhere libffi does, but a closure jumps
+    /// into libffi's shared code, so perf never sees its address on a stack: no named frames.
+    case libffi = "ffi"
 
     public var description: String { rawValue }
 }

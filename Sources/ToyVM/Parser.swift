@@ -91,7 +91,10 @@ struct Parser {
         return statements
     }
 
+    /// A statement ends at a newline, `;`, `}` or the end of the file — or right after the `}`
+    /// that closes its own block (`if c { return 1 } return 2` is two statements).
     private mutating func endOfStatement() throws(SyntaxError) {
+        if position > 0, tokens[position - 1].kind == .symbol(.rightBrace) { return }
         switch current.kind {
         case .newline, .end, .symbol(.semicolon), .symbol(.rightBrace): return
         default: throw error("expected end of statement, found \(describe(current))")

@@ -11,8 +11,15 @@ func expectedProbe(_ context: Int, _ code: Int, _ argument: Int) -> Int {
     context &* 31 &+ code &* 17 &+ argument
 }
 
+/// Every backend that works on this machine.
+let availableBackends: [PerfBackend] = PerfBackend.allCases.filter { (try? BackendSelection.template(for: $0)) != nil }
+
 @Suite struct CodeArenaTests {
     let template = StubTemplate.assembly()!
+
+    @Test func everyBackendIsAvailableHere() {
+        #expect(availableBackends == [.assembly, .compiledC, .libffi])
+    }
 
     @Test func templateIsSmall() {
         #if arch(x86_64)
@@ -24,8 +31,9 @@ func expectedProbe(_ context: Int, _ code: Int, _ argument: Int) -> Int {
         #endif
     }
 
-    @Test func hundredThousandStubsAreDistinctExecutableAndPassArgumentsThrough() throws {
-        let arena = CodeArena(template: template)
+    @Test(arguments: availableBackends)
+    func hundredThousandStubsAreDistinctExecutableAndPassArgumentsThrough(backend: PerfBackend) throws {
+        let arena = CodeArena(template: try BackendSelection.template(for: backend))
         var addresses: [UInt] = []
         for _ in 0..<100_000 {
             addresses.append(UInt(bitPattern: try arena.allocate()))
@@ -47,15 +55,17 @@ func expectedProbe(_ context: Int, _ code: Int, _ argument: Int) -> Int {
         }
     }
 
-    @Test func noMappingIsEverWritableAndExecutable() throws {
-        let arena = CodeArena(template: template)
+    @Test(arguments: availableBackends)
+    func noMappingIsEverWritableAndExecutable(backend: PerfBackend) throws {
+        let arena = CodeArena(template: try BackendSelection.template(for: backend))
         for _ in 0..<(arena.slotsPerChunk * 3 + 1) { _ = try arena.allocate() }
         let rwx = MemoryMapping.current().filter { $0.permissions.hasPrefix("rwx") }
         #expect(rwx.isEmpty, "rwx mappings: \(rwx.map { String($0.start, radix: 16) })")
     }
 
-    @Test func slotsAreNeverReused() throws {
-        let arena = CodeArena(template: template, chunkSize: 4096)
+    @Test(arguments: availableBackends)
+    func slotsAreNeverReused(backend: PerfBackend) throws {
+        let arena = CodeArena(template: try BackendSelection.template(for: backend), chunkSize: 4096)
         var seen = Set<UInt>()
         for _ in 0..<(arena.slotsPerChunk * 4) {
             #expect(seen.insert(UInt(bitPattern: try arena.allocate())).inserted)

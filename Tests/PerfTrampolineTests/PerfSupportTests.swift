@@ -84,7 +84,7 @@ final class LockedBox<Value>: @unchecked Sendable {
         #expect(Set(lines).count == codes.count)
         for (index, code) in codes.enumerated() {
             let address = String(UInt(bitPattern: code.slot.address!), radix: 16)
-            #expect(lines[index] == "\(address) \(String(StubTemplate.assembly()!.code.count, radix: 16)) toy::race\(index):threads.toy")
+            #expect(lines[index] == "\(address) \(String(try BackendSelection.choose().code.count, radix: 16)) toy::race\(index):threads.toy")
         }
     }
 
@@ -142,7 +142,8 @@ final class LockedBox<Value>: @unchecked Sendable {
         try perf.activate(.perfMap)
         let status = perf.status
         #expect(status.mode == .perfMap)
-        #expect(status.backend == .assembly)
+        #expect(status.backend == (try BackendSelection.choose()).backend)
+        #expect(status.backend?.rawValue == (BackendSelection.environmentChoice ?? "asm"))
         #expect(status.perfMapPath == mapPath)
         #expect(status.offReason == nil)
         #expect(status.chunkCount >= 1)

@@ -37,6 +37,33 @@ import Testing
         #expect(Double(complete) >= 0.99 * Double(naming), "\(complete) of \(naming) samples naming foo have the full chain")
     }
 
+    @Test func compiledCBackendNamesTheWholeChainToo() throws {
+        guard Perf.available() else { return }
+        let (samples, pid, outcome) = try profile(["-Xperf"], environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_BACKEND": "c"]))
+        defer { Harness.removeFiles(of: pid) }
+        #expect(outcome.stdout.contains("total 5999900"))
+        let (naming, complete) = chainShare(samples)
+        #expect(naming >= 100, "only \(naming) of \(samples.count) samples name foo")
+        #expect(Double(complete) >= 0.99 * Double(naming), "\(complete) of \(naming)")
+    }
+
+    /// libffi closures jump into libffi's shared code, so their addresses are never return
+    /// addresses: measured here, 0 named frames (Docs/backends.md). The program must still
+    /// compute the same and the map must be well formed.
+    @Test func libffiBackendIsMeasuredNotClaimed() throws {
+        guard Perf.available() else { return }
+        let (samples, pid, outcome) = try profile(["-Xperf"], environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_BACKEND": "ffi"]))
+        defer { Harness.removeFiles(of: pid) }
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("total 5999900"))
+        let lines = try #require(Harness.mapLines(pid))
+        PerfMapTests.expectWellFormed(lines)
+        #expect(lines.count == 4)
+        let named = samples.filter { !$0.toyFrames.isEmpty }.count
+        print("ffi backend: \(named) of \(samples.count) samples carry a toy:: frame")
+        #expect(samples.count >= 100)
+    }
+
     @Test func environmentVariableNamesTheWholeChain() throws {
         guard Perf.available() else { return }
         let (samples, pid, _) = try profile([], environment: Harness.cleanEnvironment(["PERFSUPPORT": "1"]))

@@ -1,0 +1,5 @@
+#if defined(__APPLE__)
+#include <ffi/ffi.h>
+#else
+#include <ffi.h>
+#endif
