@@ -23,6 +23,9 @@ size_t perftrampoline_asm_template_size(void);
 /// The "c" backend's template (compiled C, in its own section), or NULL / 0 where unavailable.
 const void *_Nullable perftrampoline_c_template_start(void);
 size_t perftrampoline_c_template_size(void);
+/// Calls a copy of the C template with a probe evaluator in a forked child; 0 if it returned the
+/// right result, -1 if it did not or crashed (ELF platforms only).
+int perftrampoline_self_test_isolated(const void *_Nonnull stub_address);
 
 /// The "ffi" backend: bytes per libffi closure, and preparing one in place (0 on success).
 /// `slot` must be writable while this runs; the closure's entry point is `slot` itself.

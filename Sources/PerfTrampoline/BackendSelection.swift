@@ -50,8 +50,9 @@ enum BackendSelection {
     }
 
     /// The C stub, if a copy of it passes the self-test: its size is sane, and a copy in a
-    /// fresh executable page, called with a probe evaluator, passes all three arguments through
-    /// and returns the evaluator's result.
+    /// fresh executable page, called with a probe evaluator in a forked child (a copy that is not
+    /// position independent crashes only the child), passes all three arguments through and
+    /// returns the evaluator's result.
     static func compiledC() throws(Unavailable) -> StubTemplate {
         guard let start = perftrampoline_c_template_start() else {
             throw Unavailable(description: "no compiled C trampoline in this build")
@@ -71,22 +72,17 @@ enum BackendSelection {
         return template
     }
 
-    private static let probe: PerfEvaluator = { context, code, argument in
-        Int(bitPattern: context) &* 3 &+ Int(bitPattern: code) &* 5 &+ argument &* 7
-    }
-
     private static func selfTest(_ template: StubTemplate) throws(Unavailable) {
         let arena = CodeArena(template: template, chunkSize: System.pageSize)
-        let stub: PerfStub
+        let address: UnsafeRawPointer
         do {
-            stub = unsafeBitCast(try arena.allocate(), to: PerfStub.self)
+            address = try arena.allocate()
         } catch {
             throw Unavailable(description: "self-test of the C trampoline: \(error)")
         }
         defer { arena.release() }
-        let result = stub(UnsafeMutableRawPointer(bitPattern: 0x1234), UnsafeMutableRawPointer(bitPattern: 0x5678), -99, probe)
-        guard result == 0x1234 * 3 + 0x5678 * 5 - 99 * 7 else {
-            throw Unavailable(description: "self-test of the C trampoline returned a wrong result")
+        guard perftrampoline_self_test_isolated(address) == 0 else {
+            throw Unavailable(description: "self-test of the C trampoline failed: its copy does not run correctly")
         }
     }
 }
