@@ -31,6 +31,9 @@ struct Invocation {
     /// The profiling flags as given (`-Xperf`, `-X perf_jit`…), for ``PerfSupport/configure``.
     var perfOptions: [String] = []
     var scriptArguments: [String] = []
+    /// Position of FILE in the arguments (after the program name), so that the file can be
+    /// opened by its raw bytes: a name that is not valid UTF-8 must still open.
+    var fileArgumentIndex: Int?
 
     static func parse(_ arguments: [String]) -> Result<Invocation, UsageError> {
         var perfOptions: [String] = []
@@ -59,7 +62,7 @@ struct Invocation {
             case "--":
                 guard index + 1 < arguments.count else { return .failure(UsageError(message: "missing FILE")) }
                 return .success(Invocation(action: .run(.file(arguments[index + 1])), perfOptions: perfOptions,
-                                           scriptArguments: Array(arguments[(index + 2)...])))
+                                           scriptArguments: Array(arguments[(index + 2)...]), fileArgumentIndex: index + 1))
             default:
                 if argument.hasPrefix("-X") {
                     return .failure(UsageError(message: "unknown -X option '\(argument.dropFirst(2))' (expected perf or perf_jit)"))
@@ -68,7 +71,7 @@ struct Invocation {
                     return .failure(UsageError(message: "unknown option '\(argument)'"))
                 }
                 return .success(Invocation(action: .run(.file(argument)), perfOptions: perfOptions,
-                                           scriptArguments: Array(arguments[(index + 1)...])))
+                                           scriptArguments: Array(arguments[(index + 1)...]), fileArgumentIndex: index))
             }
             index += 1
         }
@@ -77,7 +80,7 @@ struct Invocation {
 }
 
 /// The whole file as UTF-8 text (invalid bytes become U+FFFD), or nil with errno set.
-func readSourceFile(_ path: String) -> String? {
+func readSourceFile(_ path: UnsafePointer<CChar>) -> String? {
     guard let file = fopen(path, "rb") else { return nil }
     defer { fclose(file) }
     var bytes: [UInt8] = []

@@ -52,7 +52,9 @@ case .run(let source):
         text = code
         file = "<string>"
     case .file(let path):
-        guard let contents = readSourceFile(path) else {
+        // Open by the raw argv bytes: CommandLine.arguments has repaired invalid UTF-8.
+        let rawPath = invocation.fileArgumentIndex.flatMap { CommandLine.unsafeArgv[$0 + 1] }
+        guard let rawPath, let contents = readSourceFile(rawPath) else {
             usageError("cannot read '\(path)': \(String(cString: strerror(errno)))")
         }
         text = contents

@@ -202,6 +202,40 @@ final class LockedBox<Value>: @unchecked Sendable {
         #expect(!parentLines.contains { $0.contains("toy::child") }, "children's stubs never reach the parent's map")
     }
 
+    /// 1,000,000 distinct code objects: memory per stub reported, map well formed, no fd or
+    /// chunk leak.
+    @Test func millionCodeObjects() throws {
+        try perf.activate(.perfMap)
+        let before = perf.status
+        let fds = openDescriptorCount()
+        let count = 1_000_000
+        var codes: [TestCodeObject] = []
+        codes.reserveCapacity(count)
+        for index in 0..<count {
+            let code = TestCodeObject(name: "toy::soak\(index):soak.toy")
+            #expect(perf.stub(for: code.slot, name: code.name) != nil)
+            codes.append(code)
+        }
+        let after = perf.status
+        #expect(after.stubCount - before.stubCount == count)
+        let template = try BackendSelection.choose()
+        let arena = CodeArena(template: template)
+        let chunks = after.chunkCount - before.chunkCount
+        #expect(chunks <= (count + arena.slotsPerChunk - 1) / arena.slotsPerChunk + 1, "no chunk is wasted")
+        #expect(openDescriptorCount() == fds, "no descriptor leaks")
+        let metadata = (after.metadataBytes - before.metadataBytes) / count
+        print("soak: \(count) stubs, \(after.bytesPerStub ?? 0) executable bytes each, \(metadata) bytes of metadata each, \(chunks) chunks")
+        let text = try #require(readFile(PerfMapFile.path(forProcess: getpid())))
+        var soakLines = 0
+        for line in text.split(separator: "\n") where line.hasSuffix(":soak.toy") {
+            soakLines += 1
+            let fields = line.split(separator: " ", maxSplits: 2)
+            #expect(fields.count == 3 && UInt(fields[0], radix: 16) != nil && UInt(fields[1], radix: 16) != nil)
+        }
+        #expect(soakLines == count)
+        #expect(Set(codes.map { UInt(bitPattern: $0.slot.address!) }).count == count)
+    }
+
     @Test func zzzRemoveOwnMap() {
         perf.deactivate()
         unlink(mapPath)

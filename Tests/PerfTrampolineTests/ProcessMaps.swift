@@ -34,13 +34,14 @@ struct MemoryMapping {
     }
 }
 
-/// Open descriptors of this process.
+/// Open descriptors of this process that refer to perf maps or jitdumps. (All descriptors would
+/// be disturbed by suites running in parallel, which open pipes to child processes.)
 func openDescriptorCount() -> Int {
-    guard let dir = opendir("/proc/self/fd") else { return -1 }
-    defer { closedir(dir) }
-    var count = 0
-    while readdir(dir) != nil { count += 1 }
-    return count
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    return entries.filter { entry in
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(entry)") else { return false }
+        return (target.contains("/perf-") && target.hasSuffix(".map")) || (target.contains("/jit-") && target.hasSuffix(".dump"))
+    }.count
 }
 
 func readFile(_ path: String) -> String? {

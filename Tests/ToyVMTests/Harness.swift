@@ -39,8 +39,10 @@ enum Harness {
         return environment
     }
 
+    /// Runs a child to completion; with `timeLimit`, a child still running then is killed
+    /// (status 137), so a looping program cannot stall the suite.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                    directory: String? = nil) throws -> Outcome {
+                    directory: String? = nil, timeLimit: Double? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -53,6 +55,11 @@ enum Harness {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let pid = process.processIdentifier
+        if let timeLimit {
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeLimit) {
+                if process.isRunning { kill(pid, SIGKILL) }
+            }
+        }
         // Read both pipes concurrently so that neither can fill up and block the child.
         let errData = LockedData()
         let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
@@ -62,7 +69,8 @@ enum Harness {
         while !errData.done { usleep(1000) }
         return Outcome(stdout: String(decoding: outData, as: UTF8.self),
                        stderr: String(decoding: errData.value, as: UTF8.self),
-                       status: process.terminationStatus, pid: pid)
+                       status: process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus,
+                       pid: pid)
     }
 
     static func toy(_ arguments: [String], environment: [String: String]? = nil) throws -> Outcome {
