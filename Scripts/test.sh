@@ -36,10 +36,20 @@ done
 # ForkChildAfter) and the 100,000-stub test (single-threaded; ~90 s under TSan for nothing it
 # could find; likewise the 1,000,000-stub soak). Swift's crash backtracer is off (it can hang holding the test's output pipe) and
 # the step is time-bounded, so a TSan failure fails CI instead of stalling it.
-if [ "${PERFTRAMPOLINE_SANITIZE:-}" = thread ]; then
+if [[ " ${PERFTRAMPOLINE_SANITIZE:-} " == *" thread "* ]]; then
     echo "==> swift test --sanitize=thread (library)"
     swift build --build-tests --sanitize=thread --scratch-path .build-tsan
     TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" SWIFT_BACKTRACE=enable=no \
         timeout 600 swift test --skip-build --sanitize=thread --scratch-path .build-tsan --filter PerfTrampolineTests \
         --skip 'forkWhileAnotherThreadRegisters|hundredThousandStubs|millionCodeObjects|AssemblyPortabilityTests'
+fi
+
+# Address-sanitizer pass over the library's tests (CI: PERFTRAMPOLINE_SANITIZE="thread address").
+# Leak reports from XCTest's own runner are suppressed (Scripts/lsan-suppressions.txt).
+if [[ " ${PERFTRAMPOLINE_SANITIZE:-} " == *" address "* ]]; then
+    echo "==> swift test --sanitize=address (library)"
+    swift build --build-tests --sanitize=address --scratch-path .build-asan
+    LSAN_OPTIONS="suppressions=$PWD/Scripts/lsan-suppressions.txt ${LSAN_OPTIONS:-}" SWIFT_BACKTRACE=enable=no \
+        timeout 900 swift test --skip-build --sanitize=address --scratch-path .build-asan --filter PerfTrampolineTests \
+        --skip 'millionCodeObjects|AssemblyPortabilityTests'
 fi
