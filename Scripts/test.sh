@@ -30,26 +30,27 @@ for backend in c ffi; do
         --filter 'PerfSupportTests|CodeArenaTests|MapFormatTests|DifferentialTests|PerfMapTests|ForkTests|FaultInjectionTests|LanguageTests'
 done
 
-# Thread-sanitizer pass over the library's tests (CI sets PERFTRAMPOLINE_SANITIZE=thread).
-# Excluded there, and run above: tests that fork or spawn processes (TSan's runtime does not
+# Sanitizer passes over the library's tests (CI: PERFTRAMPOLINE_SANITIZE="thread address").
+# Skipped there, and run above: tests that fork or spawn processes (TSan's runtime does not
 # support fork/clone in a multithreaded process: children hang, or TSan's own CHECK fails in
-# ForkChildAfter) and the 100,000-stub test (single-threaded; ~90 s under TSan for nothing it
-# could find; likewise the 1,000,000-stub soak). Swift's crash backtracer is off (it can hang holding the test's output pipe) and
-# the step is time-bounded, so a TSan failure fails CI instead of stalling it.
-if [[ " ${PERFTRAMPOLINE_SANITIZE:-} " == *" thread "* ]]; then
-    echo "==> swift test --sanitize=thread (library)"
-    swift build --build-tests --sanitize=thread --scratch-path .build-tsan
-    TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" SWIFT_BACKTRACE=enable=no \
-        timeout 600 swift test --skip-build --sanitize=thread --scratch-path .build-tsan --filter PerfTrampolineTests \
-        --skip 'forkWhileAnotherThreadRegisters|hundredThousandStubs|millionCodeObjects|AssemblyPortabilityTests'
-fi
-
-# Address-sanitizer pass over the library's tests (CI: PERFTRAMPOLINE_SANITIZE="thread address").
-# Leak reports from XCTest's own runner are suppressed (Scripts/lsan-suppressions.txt).
-if [[ " ${PERFTRAMPOLINE_SANITIZE:-} " == *" address "* ]]; then
-    echo "==> swift test --sanitize=address (library)"
-    swift build --build-tests --sanitize=address --scratch-path .build-asan
-    LSAN_OPTIONS="suppressions=$PWD/Scripts/lsan-suppressions.txt ${LSAN_OPTIONS:-}" SWIFT_BACKTRACE=enable=no \
-        timeout 900 swift test --skip-build --sanitize=address --scratch-path .build-asan --filter PerfTrampolineTests \
-        --skip 'millionCodeObjects|AssemblyPortabilityTests'
-fi
+# ForkChildAfter), and the 100,000- and 1,000,000-stub tests (single-threaded; minutes under a
+# sanitizer for nothing it could find). XCTest's runner leaks at exit: suppressed for LSan.
+# Swift's crash backtracer is off (it can hang holding the output pipe) and each pass is
+# time-bounded, so a sanitizer failure fails CI instead of stalling it.
+sanitizer_pass() {
+    local sanitizer="$1" skip="$2"
+    echo "==> swift test --sanitize=$sanitizer (library)"
+    swift build --build-tests --sanitize="$sanitizer" --scratch-path ".build-$sanitizer"
+    TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" \
+    LSAN_OPTIONS="suppressions=$PWD/Scripts/lsan-suppressions.txt ${LSAN_OPTIONS:-}" \
+    SWIFT_BACKTRACE=enable=no \
+        timeout 900 swift test --skip-build --sanitize="$sanitizer" --scratch-path ".build-$sanitizer" \
+        --filter PerfTrampolineTests --skip "$skip"
+}
+for sanitizer in ${PERFTRAMPOLINE_SANITIZE:-}; do
+    case "$sanitizer" in
+    thread) sanitizer_pass thread 'forkWhileAnotherThreadRegisters|hundredThousandStubs|millionCodeObjects|AssemblyPortabilityTests' ;;
+    address) sanitizer_pass address 'millionCodeObjects|AssemblyPortabilityTests' ;;
+    *) echo "unknown sanitizer '$sanitizer' in PERFTRAMPOLINE_SANITIZE" >&2; exit 2 ;;
+    esac
+done

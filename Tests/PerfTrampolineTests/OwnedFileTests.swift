@@ -4,6 +4,14 @@ import Testing
 import Glibc
 #endif
 
+/// Creates `path` with `contents` and `mode` (the test's own file, not through OwnedFile).
+func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
+    let fd = open(path, O_CREAT | O_WRONLY, mode)
+    #expect(fd >= 0)
+    #expect(write(fd, contents, contents.utf8.count) == contents.utf8.count)
+    close(fd)
+}
+
 @Suite struct OwnedFileTests {
     @Test func symlinkIsRefusedAndTargetUntouched() throws {
         let dir = makeScratchDirectory()
@@ -25,9 +33,7 @@ import Glibc
         let dir = makeScratchDirectory()
         defer { removeTree(dir) }
         let path = dir + "/perf-2.map"
-        let fd = open(path, O_CREAT | O_WRONLY, 0o600)
-        #expect(write(fd, "1 1 theirs\n", 11) == 11)
-        close(fd)
+        createFile(path, "1 1 theirs\n")
         #expect(chown(path, 65534, 65534) == 0)
         do {
             _ = try OwnedFile.open(path, extraFlags: O_WRONLY | O_APPEND)
@@ -42,9 +48,7 @@ import Glibc
         let dir = makeScratchDirectory()
         defer { removeTree(dir) }
         let path = dir + "/perf-3.map"
-        let fd = open(path, O_CREAT | O_WRONLY, 0o644)
-        #expect(write(fd, "dead 1 stale\n", 13) == 13)
-        close(fd)
+        createFile(path, "dead 1 stale\n", mode: 0o644)
         let opened = try OwnedFile.open(path, extraFlags: O_WRONLY | O_APPEND)
         #expect(write(opened, "1 2 fresh\n", 10) == 10)
         var info = stat()
@@ -76,9 +80,7 @@ import Glibc
         let dir = makeScratchDirectory()
         defer { removeTree(dir) }
         let original = dir + "/victim"
-        let fd = open(original, O_CREAT | O_WRONLY, 0o600)
-        #expect(write(fd, "keep\n", 5) == 5)
-        close(fd)
+        createFile(original, "keep\n")
         let linked = dir + "/perf-7.map"
         #expect(link(original, linked) == 0)
         do {

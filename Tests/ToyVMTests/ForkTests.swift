@@ -9,11 +9,18 @@ import Testing
         stdout.split(separator: "\n").last { $0.hasPrefix(key + " ") }.map { String($0.dropFirst(key.count + 1)) }
     }
 
+    /// Runs a fork program with -Xperf; returns its path, outcome and the parent's and child's pids.
+    static func runForkProgram(_ name: String, environment: [String: String] = [:]) throws
+        -> (path: String, outcome: Harness.Outcome, parent: Int32, child: Int32) {
+        let path = program(name)
+        let outcome = try Harness.toy(["-Xperf", path], environment: Harness.cleanEnvironment(environment))
+        let parent = Int32(value("pid", in: outcome.stdout) ?? "") ?? -1
+        let child = Int32(value("child pid", in: outcome.stdout) ?? "") ?? -1
+        return (path, outcome, parent, child)
+    }
+
     @Test func childNamesItsOwnFunctionsAndInheritsTheParents() throws {
-        let path = Self.program("fork_chain.toy")
-        let outcome = try Harness.toy(["-Xperf", path])
-        let parent = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
-        let child = Int32(Self.value("child pid", in: outcome.stdout) ?? "") ?? -1
+        let (path, outcome, parent, child) = try Self.runForkProgram("fork_chain.toy")
         defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
         #expect(outcome.status == 0)
         #expect(outcome.stderr.isEmpty)
@@ -38,10 +45,7 @@ import Testing
     }
 
     @Test func preparedStubsHaveIdenticalLinesInBothMaps() throws {
-        let path = Self.program("fork_prepare.toy")
-        let outcome = try Harness.toy(["-Xperf", path])
-        let parent = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
-        let child = Int32(Self.value("child pid", in: outcome.stdout) ?? "") ?? -1
+        let (path, outcome, parent, child) = try Self.runForkProgram("fork_prepare.toy")
         defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
         #expect(outcome.status == 0)
         #expect(outcome.stderr.isEmpty)

@@ -26,25 +26,21 @@ import Testing
         return (naming.count, complete.count)
     }
 
-    @Test(arguments: [["-Xperf"], ["-X", "perf"]])
-    func flagNamesTheWholeChain(flags: [String]) throws {
+    /// Flag spellings, the environment switch, and the compiled-C backend: the whole chain each time.
+    @Test(arguments: [
+        (["-Xperf"], [:]),
+        (["-X", "perf"], [:]),
+        ([], ["PERFSUPPORT": "1"]),
+        (["-Xperf"], ["PERFTRAMPOLINE_BACKEND": "c"]),
+    ] as [([String], [String: String])])
+    func namesTheWholeChain(flags: [String], environment: [String: String]) throws {
         guard Perf.available() else { return }
-        let (samples, pid, outcome) = try profile(flags)
+        let (samples, pid, outcome) = try profile(flags, environment: Harness.cleanEnvironment(environment))
         defer { Harness.removeFiles(of: pid) }
         #expect(outcome.stdout.contains("total 5999900"))
         let (naming, complete) = chainShare(samples)
         #expect(naming >= 100, "only \(naming) of \(samples.count) samples name foo")
         #expect(Double(complete) >= 0.99 * Double(naming), "\(complete) of \(naming) samples naming foo have the full chain")
-    }
-
-    @Test func compiledCBackendNamesTheWholeChainToo() throws {
-        guard Perf.available() else { return }
-        let (samples, pid, outcome) = try profile(["-Xperf"], environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_BACKEND": "c"]))
-        defer { Harness.removeFiles(of: pid) }
-        #expect(outcome.stdout.contains("total 5999900"))
-        let (naming, complete) = chainShare(samples)
-        #expect(naming >= 100, "only \(naming) of \(samples.count) samples name foo")
-        #expect(Double(complete) >= 0.99 * Double(naming), "\(complete) of \(naming)")
     }
 
     /// libffi closures jump into libffi's shared code, so their addresses are never return
@@ -62,15 +58,6 @@ import Testing
         let named = samples.filter { !$0.toyFrames.isEmpty }.count
         print("ffi backend: \(named) of \(samples.count) samples carry a toy:: frame")
         #expect(samples.count >= 100)
-    }
-
-    @Test func environmentVariableNamesTheWholeChain() throws {
-        guard Perf.available() else { return }
-        let (samples, pid, _) = try profile([], environment: Harness.cleanEnvironment(["PERFSUPPORT": "1"]))
-        defer { Harness.removeFiles(of: pid) }
-        let (naming, complete) = chainShare(samples)
-        #expect(naming >= 100)
-        #expect(Double(complete) >= 0.99 * Double(naming), "\(complete) of \(naming)")
     }
 
     @Test func withoutFlagOrEnvironmentNothingIsNamed() throws {
