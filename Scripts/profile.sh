@@ -6,20 +6,13 @@
 #   PROFILE_MODE=jitdump Scripts/profile.sh    # DWARF unwinding through a jitdump instead
 #
 # Prints the hottest interpreted functions with their callers and writes profile/flamegraph.svg
-# (PROFILE_DIR to change). Installs perf when missing (apt-get, as root). Removes only the
+# (PROFILE_DIR to change). Installs perf and libffi-dev when missing (apt-get, as root). Removes only the
 # files of the process it profiled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v perf >/dev/null 2>&1 || ! perf --version >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "==> installing linux-perf"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >/dev/null
-    else
-        echo "error: perf is not installed (Debian/Ubuntu: apt-get install linux-perf)" >&2
-        exit 1
-    fi
-fi
+source Scripts/lib/ensure-dependencies.sh
+ensure_dependencies
 
 if [ $# -eq 0 ]; then set -- Examples/calc.toy 3000; fi
 program="$1"

@@ -4,18 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-missing=()
-if ! command -v perf >/dev/null 2>&1 || ! perf --version >/dev/null 2>&1; then missing+=(linux-perf); fi
-if [ ! -e /usr/include/ffi.h ] && ! compgen -G '/usr/include/*/ffi.h' >/dev/null; then missing+=(libffi-dev); fi
-if ((${#missing[@]})); then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "==> installing ${missing[*]}"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-        echo "warning: missing ${missing[*]}; install them (apt-get install -y ${missing[*]}) for the full suite" >&2
-    fi
-fi
+source Scripts/lib/ensure-dependencies.sh
+# Not fatal here: without perf the perf tests skip (or fail under PERFTRAMPOLINE_REQUIRE_PERF=1).
+ensure_dependencies || echo "warning: continuing without them" >&2
 
 echo "==> swift build"
 swift build --build-tests

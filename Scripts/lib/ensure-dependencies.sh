@@ -1,0 +1,17 @@
+# Sourced by Scripts/test.sh and Scripts/profile.sh: installs what building and profiling need
+# when it is missing — perf (linux-perf) and the libffi headers (libffi-dev, for the ffi backend)
+# — with apt-get when running as root, otherwise says what to install.
+ensure_dependencies() {
+    local missing=()
+    if ! command -v perf >/dev/null 2>&1 || ! perf --version >/dev/null 2>&1; then missing+=(linux-perf); fi
+    if [ ! -e /usr/include/ffi.h ] && ! compgen -G '/usr/include/*/ffi.h' >/dev/null; then missing+=(libffi-dev); fi
+    ((${#missing[@]})) || return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "==> installing ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "error: missing ${missing[*]}; install them (Debian/Ubuntu: apt-get install -y ${missing[*]})" >&2
+        return 1
+    fi
+}
