@@ -235,44 +235,25 @@ struct Parser {
     }
 
     private mutating func comparison() throws(SyntaxError) -> Expression {
-        var left = try additive()
-        while case .symbol(let symbol) = current.kind {
-            let op: BinaryOperator
-            switch symbol {
-            case .equalEqual: op = .equal
-            case .bangEqual: op = .notEqual
-            case .less: op = .less
-            case .lessEqual: op = .lessEqual
-            case .greater: op = .greater
-            case .greaterEqual: op = .greaterEqual
-            default: return left
-            }
-            let token = advance()
-            left = Expression(kind: .binary(op, left, try additive()), line: token.line, column: token.column)
-        }
-        return left
+        try binaryLevel([.equalEqual: .equal, .bangEqual: .notEqual, .less: .less, .lessEqual: .lessEqual,
+                         .greater: .greater, .greaterEqual: .greaterEqual]) { parser throws(SyntaxError) in try parser.additive() }
     }
 
     private mutating func additive() throws(SyntaxError) -> Expression {
-        var left = try multiplicative()
-        while check(.plus) || check(.minus) {
-            let token = advance()
-            let op: BinaryOperator = token.kind == .symbol(.plus) ? .add : .subtract
-            left = Expression(kind: .binary(op, left, try multiplicative()), line: token.line, column: token.column)
-        }
-        return left
+        try binaryLevel([.plus: .add, .minus: .subtract]) { parser throws(SyntaxError) in try parser.multiplicative() }
     }
 
     private mutating func multiplicative() throws(SyntaxError) -> Expression {
-        var left = try unary()
-        while check(.star) || check(.slash) || check(.percent) {
+        try binaryLevel([.star: .multiply, .slash: .divide, .percent: .remainder]) { parser throws(SyntaxError) in try parser.unary() }
+    }
+
+    /// One left-associative precedence level: operands from `operand`, joined by `operators`.
+    private mutating func binaryLevel(_ operators: [Symbol: BinaryOperator],
+                                      _ operand: (inout Parser) throws(SyntaxError) -> Expression) throws(SyntaxError) -> Expression {
+        var left = try operand(&self)
+        while case .symbol(let symbol) = current.kind, let op = operators[symbol] {
             let token = advance()
-            let op: BinaryOperator = switch token.kind {
-            case .symbol(.star): .multiply
-            case .symbol(.slash): .divide
-            default: .remainder
-            }
-            left = Expression(kind: .binary(op, left, try unary()), line: token.line, column: token.column)
+            left = Expression(kind: .binary(op, left, try operand(&self)), line: token.line, column: token.column)
         }
         return left
     }
