@@ -63,14 +63,6 @@ final class CodeArena {
         chunks.removeAll()
     }
 
-    /// Is `address` the start of a slot this arena issued?
-    func contains(_ address: UnsafeRawPointer) -> Bool {
-        chunks.contains { chunk in
-            let offset = address - UnsafeRawPointer(chunk)
-            return offset >= 0 && offset < chunkSize && offset % stride == 0
-        }
-    }
-
     private func makeChunk() throws(SystemCallError) -> UnsafeMutableRawPointer {
         let memory = try System.mapReadWrite(chunkSize)
         do {
