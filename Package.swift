@@ -35,6 +35,9 @@ let package = Package(
         // A C interpreter embedding the library through its C API (built and tested in CI).
         .executableTarget(name: "CEmbeddingExample", dependencies: ["PerfTrampoline", "CShims"],
                           path: "Examples/CEmbedding"),
+        // Test program: a thread stack mapped right below the jitdump arena (JitDumpTests).
+        .executableTarget(name: "StackLayoutProbe", dependencies: ["PerfTrampoline", "CShims"],
+                          path: "Tests/StackLayoutProbe"),
         .testTarget(name: "FlameGraphTests", dependencies: ["FlameGraph"]),
         // Helpers shared by the test targets (a jitdump reader); in no product.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

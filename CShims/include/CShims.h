@@ -16,29 +16,35 @@ extern "C" {
 #endif
 
 /// Start of the hand-written template for this architecture, or NULL where there is none.
-const void *_Nullable perftrampoline_asm_template_start(void);
+const void *PERFTRAMPOLINE_NULLABLE perftrampoline_asm_template_start(void);
 /// Length in bytes of the hand-written template (0 where there is none).
 size_t perftrampoline_asm_template_size(void);
 
 /// The "c" backend's template (compiled C, in its own section), or NULL / 0 where unavailable.
-const void *_Nullable perftrampoline_c_template_start(void);
+const void *PERFTRAMPOLINE_NULLABLE perftrampoline_c_template_start(void);
 size_t perftrampoline_c_template_size(void);
 /// Calls a copy of the C template with a probe evaluator in a forked child; 0 if it returned the
 /// right result, -1 if it did not or crashed (ELF platforms only).
-int perftrampoline_self_test_isolated(const void *_Nonnull stub_address);
+int perftrampoline_self_test_isolated(const void *PERFTRAMPOLINE_NONNULL stub_address);
 
 /// The "ffi" backend: bytes per libffi closure, and preparing one in place (0 on success).
 /// `slot` must be writable while this runs; the closure's entry point is `slot` itself.
 size_t perftrampoline_ffi_closure_size(void);
-int perftrampoline_ffi_prepare(void *_Nonnull slot);
+int perftrampoline_ffi_prepare(void *PERFTRAMPOLINE_NONNULL slot);
+
+/// 1 if the code starts with an aarch64 BTI landing pad (bti c/jc, paciasp/pacibsp); 0 elsewhere.
+int perftrampoline_starts_with_landing_pad(const void *PERFTRAMPOLINE_NONNULL code, size_t length);
+/// mprotect(PROT_READ|PROT_EXEC), plus PROT_BTI on aarch64 Linux when `branch_targets` is 1 and
+/// the CPU has BTI. Returns 0 or -1 with errno set.
+int perftrampoline_protect_executable(void *PERFTRAMPOLINE_NONNULL start, size_t length, int branch_targets);
 
 /// Makes freshly written code at [start, start+length) visible to instruction fetch.
-void perftrampoline_flush_icache(void *_Nonnull start, size_t length);
+void perftrampoline_flush_icache(void *PERFTRAMPOLINE_NONNULL start, size_t length);
 
 /// 1 when this build has the macOS arm64 MAP_JIT path, 0 otherwise.
 int perftrampoline_has_map_jit(void);
 /// mmap(MAP_JIT) of `length` bytes (macOS arm64 only); NULL on failure or elsewhere.
-void *_Nullable perftrampoline_map_jit(size_t length);
+void *PERFTRAMPOLINE_NULLABLE perftrampoline_map_jit(size_t length);
 /// Opens (enabled = 1) or closes (0) this thread's write window on MAP_JIT memory.
 void perftrampoline_jit_write_enable(int enabled);
 

@@ -16,11 +16,23 @@ import Darwin
 /// by bumping a pointer and are never reused: the perf map has no timestamps, so a reused
 /// address would rename every earlier sample taken there. Not thread-safe: the owner
 /// serialises calls (``PerfSupport`` holds its registration lock).
+///
+/// Every chunk sits on top of a no-access guard of ``guardSize`` bytes that belongs to the
+/// same reservation, so no thread stack can lie within 64 KiB below a chunk. perf's DWARF
+/// mode copies up to 65,528 bytes of stack above the sampled `sp`, and its unwinder answers
+/// every address inside that window from the copy. A chunk inside the window would have its
+/// real bytes (trap padding) read in place of the unwind tables `perf inject --jit` maps right
+/// after each stub, and unwinding would stop at the first stub (issue 12).
 final class CodeArena {
     let template: StubTemplate
     let stride: Int
     let chunkSize: Int
     let slotsPerChunk: Int
+    /// Bytes of no-access address space below every chunk: at least perf's largest user-stack
+    /// dump (65,528 bytes), in whole pages.
+    let guardSize: Int
+    /// Whether chunks are mapped PROT_BTI on aarch64 Linux (the template starts with a landing pad).
+    let branchTargets: Bool
     private(set) var chunks: [UnsafeMutableRawPointer] = []
     private var nextSlot = 0
     private(set) var issuedCount = 0
@@ -34,7 +46,13 @@ final class CodeArena {
         self.stride = template.stride(for: layout)
         self.chunkSize = max(page, (chunkSize + page - 1) / page * page)
         self.slotsPerChunk = self.chunkSize / stride
+        self.guardSize = (Self.largestStackDump + page - 1) / page * page
+        self.branchTargets = template.filling == .copy
+            && perftrampoline_starts_with_landing_pad(template.code, template.code.count) != 0
     }
+
+    /// perf_event_open caps `sample_stack_user` below 64 KiB (perf record allows at most 65,528).
+    static let largestStackDump = 64 * 1024
 
     /// Bytes after the 8-aligned code of each stub up to the next one.
     var unwindRoom: Int { stride - EhFrame.align8(template.code.count) }
@@ -59,28 +77,32 @@ final class CodeArena {
 
     /// Unmaps every chunk. Only for arenas whose stubs can no longer run (the backend self-test).
     func release() {
-        for chunk in chunks { System.unmap(chunk, chunkSize) }
+        for chunk in chunks { System.unmap(chunk - guardSize, guardSize + chunkSize) }
         chunks.removeAll()
     }
 
     private func makeChunk() throws(SystemCallError) -> UnsafeMutableRawPointer {
-        let memory = try System.mapReadWrite(chunkSize)
+        let reservation = try System.reserve(guardSize + chunkSize)
+        let memory = reservation + guardSize
         do {
+            try System.protectReadWrite(memory, chunkSize)
             try fill(memory)
         } catch {
-            System.unmap(memory, chunkSize)
+            System.unmap(reservation, guardSize + chunkSize)
             throw error
         }
         do {
-            try System.protectReadExecute(memory, chunkSize)
+            try System.protectReadExecute(memory, chunkSize, branchTargets: branchTargets)
         } catch {
-            System.unmap(memory, chunkSize)
-            guard let jitMemory = Self.mapJITFallback(chunkSize) else { throw error }
+            System.unmap(reservation, guardSize + chunkSize)
+            guard let jitMemory = Self.mapJITFallback(guardSize + chunkSize) else { throw error }
+            // The guard part is mapped too (it only has to occupy the address space below).
+            let chunk = jitMemory + guardSize
             perftrampoline_jit_write_enable(1)
             defer { perftrampoline_jit_write_enable(0) }
-            try fill(jitMemory)
-            perftrampoline_flush_icache(jitMemory, chunkSize)
-            return jitMemory
+            try fill(chunk)
+            perftrampoline_flush_icache(chunk, chunkSize)
+            return chunk
         }
         perftrampoline_flush_icache(memory, chunkSize)
         return memory

@@ -1,5 +1,7 @@
 // The only file of the library that calls the operating system directly (besides the
 // CShims target). Every call goes through here so that the test-only fault seam can refuse it.
+import CShims
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -63,23 +65,33 @@ enum System {
 
     static var processID: Int32 { getpid() }
 
-    /// Anonymous, private, read-write memory (anonymous so that perf consults the perf map).
-    static func mapReadWrite(_ length: Int) throws(SystemCallError) -> UnsafeMutableRawPointer {
+    /// Anonymous, private address space with no access (a reservation to carve pages from;
+    /// anonymous so that perf consults the perf map for the executable part).
+    static func reserve(_ length: Int) throws(SystemCallError) -> UnsafeMutableRawPointer {
         if InjectedFaults.active.contains(.mmap) {
             throw SystemCallError(call: "mmap", subject: "", code: ENOMEM)
         }
-        let memory = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        let memory = mmap(nil, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let memory, memory != MAP_FAILED else {
             throw SystemCallError(call: "mmap", subject: "", code: errno)
         }
         return memory
     }
 
-    static func protectReadExecute(_ memory: UnsafeMutableRawPointer, _ length: Int) throws(SystemCallError) {
+    static func protectReadWrite(_ memory: UnsafeMutableRawPointer, _ length: Int) throws(SystemCallError) {
+        guard mprotect(memory, length, PROT_READ | PROT_WRITE) == 0 else {
+            throw SystemCallError(call: "mprotect", subject: "", code: errno)
+        }
+    }
+
+    /// Read-execute; `branchTargets` additionally marks the pages PROT_BTI on aarch64 Linux
+    /// when the CPU has BTI (every stub then must start with a landing pad).
+    static func protectReadExecute(_ memory: UnsafeMutableRawPointer, _ length: Int,
+                                   branchTargets: Bool = false) throws(SystemCallError) {
         if InjectedFaults.active.contains(.mprotect) {
             throw SystemCallError(call: "mprotect", subject: "", code: EACCES)
         }
-        guard mprotect(memory, length, PROT_READ | PROT_EXEC) == 0 else {
+        guard perftrampoline_protect_executable(memory, length, branchTargets ? 1 : 0) == 0 else {
             throw SystemCallError(call: "mprotect", subject: "", code: errno)
         }
     }

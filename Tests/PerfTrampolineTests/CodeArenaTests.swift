@@ -73,4 +73,20 @@ let availableBackends: [PerfBackend] = PerfBackend.allCases.filter { (try? Backe
         #expect(arena.issuedCount == arena.slotsPerChunk * 4)
         #expect(arena.chunks.count == 4)
     }
+
+    /// Issue 12: no thread stack can end within perf's 65,528-byte stack-dump window below a
+    /// chunk, because the 64 KiB under every chunk is a no-access part of its own reservation.
+    @Test(arguments: [StubLayout.compact, .jitDump])
+    func everyChunkHasANoAccessGuardBelowIt(layout: StubLayout) throws {
+        let arena = CodeArena(template: template, layout: layout)
+        for _ in 0..<(arena.slotsPerChunk * 3) { _ = try arena.allocate() }
+        #expect(arena.guardSize >= 65528)
+        let mappings = MemoryMapping.current()
+        for chunk in arena.chunks {
+            let base = UInt(bitPattern: chunk)
+            let below = try #require(MemoryMapping.containing(base - 1, in: mappings))
+            #expect(below.permissions == "---p")
+            #expect(below.start <= base - UInt(arena.guardSize), "guard of \(base - below.start) bytes")
+        }
+    }
 }

@@ -20,13 +20,7 @@ import Testing
         let script = try Harness.run(Perf.path!, ["script", "-i", data], directory: dir)
         let samples = Sample.parse(script.stdout)
         let chain = ["cdemo::tokenize:\(Self.file)", "cdemo::parse:\(Self.file)", "cdemo::main_loop:\(Self.file)"]
-        let named = samples.map { sample in
-            sample.frames.compactMap { frame -> String? in
-                guard frame.hasPrefix("cdemo::") else { return nil }
-                let symbol = frame.range(of: " (").map { String(frame[..<$0.lowerBound]) } ?? frame
-                return symbol.range(of: "+0x", options: .backwards).map { String(symbol[..<$0.lowerBound]) } ?? symbol
-            }
-        }
+        let named = samples.map { $0.frames(prefixed: "cdemo::") }
         let naming = named.filter { $0.first == chain[0] }
         #expect(naming.count >= 50, "\(naming.count) of \(samples.count) samples name tokenize")
         #expect(Double(naming.filter { $0 == chain }.count) >= 0.99 * Double(naming.count))

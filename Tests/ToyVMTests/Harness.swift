@@ -23,6 +23,10 @@ enum Harness {
     static let cExample: String = URL(fileURLWithPath: toyvm).deletingLastPathComponent()
         .appendingPathComponent("CEmbeddingExample").path
 
+    /// Tests/StackLayoutProbe: a thread stack right below the jitdump arena.
+    static let stackLayoutProbe: String = URL(fileURLWithPath: toyvm).deletingLastPathComponent()
+        .appendingPathComponent("StackLayoutProbe").path
+
     struct Outcome {
         let stdout: String
         let stderr: String
@@ -191,9 +195,12 @@ struct Sample {
     }
 
     /// The interpreted frames (names starting `toy::`), leaf first, without `+0x…` and DSO.
-    var toyFrames: [String] {
+    var toyFrames: [String] { frames(prefixed: "toy::") }
+
+    /// The frames whose symbol starts with `prefix`, leaf first, without `+0x…` and DSO.
+    func frames(prefixed prefix: String) -> [String] {
         frames.compactMap { frame in
-            guard frame.hasPrefix("toy::") else { return nil }
+            guard frame.hasPrefix(prefix) else { return nil }
             let withoutDSO = frame.range(of: " (").map { String(frame[..<$0.lowerBound]) } ?? frame
             if let plus = withoutDSO.range(of: "+0x", options: .backwards) { return String(withoutDSO[..<plus.lowerBound]) }
             return withoutDSO

@@ -10,49 +10,64 @@ import TestSupport
     /// perf inject's jitted-PID-N.so files land in it and vanish with it.
     private func scratch() throws -> String { try Harness.writeTemporary("").dir }
 
-    /// One capture: record, inject, script; returns (samples naming foo, of which complete, a bad one).
-    private func captureDwarfChain() throws -> (naming: Int, complete: Int, example: [String]) {
+    /// One capture of `executable arguments` under perf's DWARF mode: record, inject, script.
+    /// Returns the samples whose leaf-most `prefix` frame is `chain[0]`, how many of them carry
+    /// exactly `chain`, one that does not, and the program's output.
+    private func captureDwarfChain(_ executable: String, _ arguments: [String], prefix: String,
+                                   chain expected: [String]) throws
+        -> (naming: Int, complete: Int, example: [String], stdout: String) {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let environment = Harness.cleanEnvironment(["PERFTRAMPOLINE_JITDUMP_DIR": dir])
         let data = dir + "/perf.data"
         let record = try Harness.run(Perf.path!, ["record", "-q", "-k", "1", "--call-graph", "dwarf,65528", "-F", "999",
-                                                  "-o", data, "--", Harness.toyvm, "-Xperf_jit", Self.chain, "20"],
+                                                  "-o", data, "--", executable] + arguments,
                                      environment: environment)
-        let pid = Int32(record.stdout.split(separator: "\n").first { $0.hasPrefix("pid ") }?.dropFirst(4) ?? "") ?? -1
+        let pid = Harness.reportedPids(record).last ?? -1
         defer { Harness.removeFiles(of: pid) }
         #expect(record.status == 0, "\(record.stderr)")
-        #expect(record.stdout.contains("total 5999900"))
         #expect(FileManager.default.fileExists(atPath: "\(dir)/jit-\(pid).dump"))
         let injected = dir + "/perf.jit.data"
         let inject = try Harness.run(Perf.path!, ["inject", "--jit", "-i", data, "-o", injected])
         #expect(inject.status == 0, "\(inject.stderr)")
         let jitted = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("jitted-\(pid)-") }
-        #expect(jitted.count >= 4, "perf inject wrote its ELF images next to the dump")
+        #expect(jitted.count >= 3, "perf inject wrote its ELF images next to the dump")
         let script = try Harness.run(Perf.path!, ["script", "-i", injected], directory: dir)
-        let samples = Sample.parse(script.stdout)
-        let file = Self.chain
-        let expected = ["toy::foo:\(file)", "toy::bar:\(file)", "toy::baz:\(file)", "toy::<module>:\(file)"]
-        let naming = samples.filter { $0.toyFrames.first == expected[0] }
-        let complete = naming.filter { $0.toyFrames == expected }
-        let example = naming.first { $0.toyFrames != expected }.map { Array($0.frames.prefix(12)) } ?? []
-        return (naming.count, complete.count, example)
+        let named = Sample.parse(script.stdout).map { ($0.frames(prefixed: prefix), $0.frames) }
+        let naming = named.filter { $0.0.first == expected[0] }
+        let complete = naming.filter { $0.0 == expected }
+        let example = naming.first { $0.0 != expected }.map { Array($0.1.prefix(12)) } ?? []
+        return (naming.count, complete.count, example, record.stdout)
     }
 
-    /// perf's DWARF capture is occasionally disturbed under load (CPython's perf tests retry
-    /// three times for the same reason): a second capture is allowed, never a lower bar.
+    /// The chain of Tests/ToyVMTests/Programs/chain.toy, unwound by DWARF through every stub.
+    /// No retry: the cause of the one-run-in-four failures (a thread stack below an arena chunk)
+    /// is removed, not made rarer, and a single capture must pass.
     @Test func dwarfUnwindingRecoversTheWholeChain() throws {
         guard Perf.available() else { return }
-        var attempts: [(naming: Int, complete: Int, example: [String])] = []
-        for _ in 0..<2 {
-            let attempt = try captureDwarfChain()
-            attempts.append(attempt)
-            if attempt.naming >= 100 && Double(attempt.complete) >= 0.95 * Double(attempt.naming) { break }
-        }
-        let best = attempts.max { Double($0.complete) / Double(max($0.naming, 1)) < Double($1.complete) / Double(max($1.naming, 1)) }!
-        #expect(best.naming >= 100, "attempts: \(attempts.map { ($0.naming, $0.complete) })")
-        #expect(Double(best.complete) >= 0.95 * Double(best.naming),
-                "attempts (naming foo, full chain): \(attempts.map { ($0.naming, $0.complete) }); e.g. \(attempts.first?.example ?? [])")
+        let file = Self.chain
+        let capture = try captureDwarfChain(Harness.toyvm, ["-Xperf_jit", file, "20"], prefix: "toy::",
+            chain: ["toy::foo:\(file)", "toy::bar:\(file)", "toy::baz:\(file)", "toy::<module>:\(file)"])
+        #expect(capture.stdout.contains("total 5999900"))
+        #expect(capture.naming >= 100, "\(capture.naming) samples name foo")
+        #expect(Double(capture.complete) >= 0.95 * Double(capture.naming),
+                "\(capture.complete) of \(capture.naming) full chains; e.g. \(capture.example)")
+    }
+
+    /// The layout that broke unwinding, forced: the probe maps its worker thread's stack as close
+    /// below the arena chunk holding the stubs as the address space allows. Without the guard
+    /// below every chunk the stack ends right at the chunk and 0 of ~600 samples unwind.
+    @Test func threadStackRightBelowTheArenaStillUnwinds() throws {
+        guard Perf.available() else { return }
+        let capture = try captureDwarfChain(Harness.stackLayoutProbe, ["-Xperf_jit", "300"], prefix: "cprobe::",
+            chain: ["cprobe::leaf:stack_layout", "cprobe::middle:stack_layout", "cprobe::top:stack_layout"])
+        let gap = capture.stdout.split(separator: "\n").first { $0.hasPrefix("gap ") }.flatMap { Int($0.dropFirst(4)) }
+        #expect(capture.stdout.contains("total 899999100"), "\(capture.stdout)")
+        // The stack ends where the chunk's guard begins: no closer layout exists.
+        #expect(gap.map { $0 >= 65528 && $0 <= 128 * 1024 } == true, "gap \(String(describing: gap))")
+        #expect(capture.naming >= 100, "\(capture.naming) samples name the leaf")
+        #expect(Double(capture.complete) >= 0.95 * Double(capture.naming),
+                "\(capture.complete) of \(capture.naming) full chains; e.g. \(capture.example)")
     }
 
     @Test(arguments: [(["-Xperf_jit"], [:]), (["-X", "perf_jit"], [:]), ([], ["PERFSUPPORT": "jitdump"])])
