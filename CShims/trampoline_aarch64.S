@@ -56,6 +56,33 @@ SYMBOL(perftrampoline_asm_template_end):
     .size SYMBOL(perftrampoline_asm_template), SYMBOL(perftrampoline_asm_template_end) - SYMBOL(perftrampoline_asm_template)
 #endif
 
+// BTI/PAC: the stub starts with a landing pad and signs its return address when the host
+// does. When the host builds with -mbranch-protection, say so in a GNU property note; without
+// it the linker ANDs our object's missing note into the whole binary (ld -z force-bti names us).
+#if defined(__ARM_FEATURE_BTI_DEFAULT) && __ARM_FEATURE_BTI_DEFAULT
+#define PERFTRAMPOLINE_PROPERTY_BTI 1
+#else
+#define PERFTRAMPOLINE_PROPERTY_BTI 0
+#endif
+#if defined(__ARM_FEATURE_PAC_DEFAULT) && __ARM_FEATURE_PAC_DEFAULT
+#define PERFTRAMPOLINE_PROPERTY_PAC 2
+#else
+#define PERFTRAMPOLINE_PROPERTY_PAC 0
+#endif
+#if defined(__ELF__) && (PERFTRAMPOLINE_PROPERTY_BTI | PERFTRAMPOLINE_PROPERTY_PAC)
+    .pushsection .note.gnu.property, "a"
+    .p2align 3
+    .long 4                 // n_namesz
+    .long 16                // n_descsz
+    .long 5                 // NT_GNU_PROPERTY_TYPE_0
+    .asciz "GNU"
+    .long 0xc0000000        // GNU_PROPERTY_AARCH64_FEATURE_1_AND
+    .long 4                 // pr_datasz
+    .long (PERFTRAMPOLINE_PROPERTY_BTI | PERFTRAMPOLINE_PROPERTY_PAC)
+    .p2align 3
+    .popsection
+#endif
+
 #endif // __aarch64__
 
 #if defined(__ELF__)

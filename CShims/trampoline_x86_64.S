@@ -33,11 +33,29 @@ SYMBOL(perftrampoline_asm_template):
     callq *%rcx
     popq %rbp
     .cfi_def_cfa %rsp, 8
+    .cfi_restore %rbp
     retq
     .cfi_endproc
 SYMBOL(perftrampoline_asm_template_end):
 #if defined(__ELF__)
     .size SYMBOL(perftrampoline_asm_template), SYMBOL(perftrampoline_asm_template_end) - SYMBOL(perftrampoline_asm_template)
+#endif
+
+// CET: the stub is IBT-clean (endbr64 first) and SHSTK-clean (call/ret balanced). When the
+// host builds with -fcf-protection, say so in a GNU property note; without it the linker ANDs
+// our object's missing note into the whole binary and silently switches IBT/SHSTK off.
+#if defined(__ELF__) && defined(__CET__)
+    .pushsection .note.gnu.property, "a"
+    .p2align 3
+    .long 4                 // n_namesz
+    .long 16                // n_descsz
+    .long 5                 // NT_GNU_PROPERTY_TYPE_0
+    .asciz "GNU"
+    .long 0xc0000002        // GNU_PROPERTY_X86_FEATURE_1_AND
+    .long 4                 // pr_datasz
+    .long (__CET__ & 3)     // IBT (1) and SHSTK (2), as the compiler was asked for
+    .p2align 3
+    .popsection
 #endif
 
 #endif // __x86_64__

@@ -1,8 +1,14 @@
 # Sourced by Scripts/test.sh and Scripts/profile.sh: installs what building and profiling need
 # when it is missing — perf (linux-perf) and the libffi headers (libffi-dev, for the ffi backend)
-# — with apt-get when running as root, otherwise says what to install.
+# — with apt-get when running as root, otherwise says what to install. With `--native`, also
+# what the template tests run on x86_64 hosts: the aarch64 cross compiler and qemu-user.
 ensure_dependencies() {
     local missing=()
+    if [ "${1:-}" = --native ]; then
+        command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
+        command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
+        [ -e /usr/aarch64-linux-gnu/include/stdio.h ] || missing+=(libc6-dev-arm64-cross)
+    fi
     if ! command -v perf >/dev/null 2>&1 || ! perf --version >/dev/null 2>&1; then missing+=(linux-perf); fi
     if [ ! -e /usr/include/ffi.h ] && ! compgen -G '/usr/include/*/ffi.h' >/dev/null; then missing+=(libffi-dev); fi
     ((${#missing[@]})) || return 0
