@@ -30,6 +30,8 @@ int perftrampoline_self_test_isolated(const void *PERFTRAMPOLINE_NONNULL stub_ad
 /// The "ffi" backend: bytes per libffi closure, and preparing one in place (0 on success).
 /// `slot` must be writable while this runs; the closure's entry point is `slot` itself.
 size_t perftrampoline_ffi_closure_size(void);
+/// Why closures cannot be used on this platform (macOS arm64), or NULL where they can.
+const char *PERFTRAMPOLINE_NULLABLE perftrampoline_ffi_unavailable_reason(void);
 int perftrampoline_ffi_prepare(void *PERFTRAMPOLINE_NONNULL slot);
 
 /// 1 if the code starts with an aarch64 BTI landing pad (bti c/jc, paciasp/pacibsp); 0 elsewhere.

@@ -1,10 +1,10 @@
 # Sourced by Scripts/test.sh and Scripts/profile.sh: installs what building and profiling need
 # when it is missing — perf (linux-perf) and the libffi headers (libffi-dev, for the ffi backend)
 # — with apt-get when running as root, otherwise says what to install. With `--native`, also
-# what the template tests run on x86_64 hosts: the aarch64 cross compiler and qemu-user.
+# what the template tests need on x86_64 hosts: the aarch64 cross compiler and qemu-user.
 ensure_dependencies() {
     local missing=()
-    if [ "${1:-}" = --native ]; then
+    if [ "${1:-}" = --native ] && [ "$(uname -m)" = x86_64 ]; then
         command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
         command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
         [ -e /usr/aarch64-linux-gnu/include/stdio.h ] || missing+=(libc6-dev-arm64-cross)

@@ -43,6 +43,9 @@ enum BackendSelection {
         case .compiledC:
             return try compiledC()
         case .libffi:
+            if let reason = perftrampoline_ffi_unavailable_reason() {
+                throw Unavailable(description: String(cString: reason))
+            }
             let size = perftrampoline_ffi_closure_size()
             guard size > 0 else { throw Unavailable(description: "libffi closures are not available") }
             return StubTemplate(backend: .libffi, code: Array(repeating: 0, count: size), filling: .ffiClosure, frame: nil)

@@ -7,7 +7,7 @@
 //                          PROT_BTI where the CPU has BTI), calls every copy with three distinct
 //                          64-bit values and walks the frame records from inside the evaluator.
 //   aarch64-harness bti    calls a stub at +0 (must run) and at +4 (must fault on a PROT_BTI
-//                          page) in forked children.
+//                          page) in forked children; exits 77 where the CPU has no BTI.
 //
 // Prints "ok ..." lines and exits 0, or prints "FAIL ..." and exits 1.
 #include <signal.h>
@@ -132,8 +132,10 @@ static int signal_of_call(uintptr_t entry) {
 }
 
 static int bti(void) {
-    int has_bti = (getauxval(AT_HWCAP2) & HWCAP2_BTI) != 0;
-    CHECK(has_bti, "the CPU (qemu -cpu max) reports BTI in AT_HWCAP2");
+    if (!(getauxval(AT_HWCAP2) & HWCAP2_BTI)) {
+        printf("this CPU reports no BTI in AT_HWCAP2 (qemu -cpu max does)\n");
+        return 77;
+    }
     uintptr_t stub = (uintptr_t)arena;
     int at_start = signal_of_call(stub);
     CHECK(at_start == 0, "a stub entered at +0 ended with %d", at_start);

@@ -18,7 +18,24 @@ let availableBackends: [PerfBackend] = PerfBackend.allCases.filter { (try? Backe
     let template = StubTemplate.assembly()!
 
     @Test func everyBackendIsAvailableHere() {
+        #if os(Linux)
         #expect(availableBackends == [.assembly, .compiledC, .libffi])
+        #endif
+    }
+
+    /// Issue 12: Apple's arm64 libffi cannot prepare a closure in place; forcing the backend
+    /// there is refused with the reason (which `status` then reports), never attempted.
+    @Test func ffiBackendIsRefusedOnlyWhereClosuresCannotBePreparedInPlace() {
+        #if os(macOS) && arch(arm64)
+        do {
+            _ = try BackendSelection.choose(forced: "ffi")
+            Issue.record("the ffi backend was accepted on macOS arm64")
+        } catch {
+            #expect(error.description.contains("FFI_EXEC_TRAMPOLINE_TABLE"))
+        }
+        #else
+        #expect((try? BackendSelection.choose(forced: "ffi"))?.backend == .libffi)
+        #endif
     }
 
     @Test func templateIsSmall() {

@@ -149,6 +149,12 @@ enum Perf {
         if canRecord { return true }
         if required {
             Issue.record("perf cannot record on this machine, and PERFTRAMPOLINE_REQUIRE_PERF=1")
+        } else {
+            #if os(Linux)
+            print("SKIP: perf cannot record here (install linux-perf; check perf_event_paranoid)")
+            #else
+            print("SKIP: Linux perf does not exist on this platform")
+            #endif
         }
         return false
     }
