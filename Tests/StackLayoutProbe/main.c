@@ -87,6 +87,27 @@ static uintptr_t lowest_contiguous_start(uintptr_t address, uintptr_t *chunk_sta
     return starts[index];
 }
 
+// Fills every gap smaller than 2 MiB between existing mappings with a no-access mapping, so the
+// arena's next reservation (placed top-down in the highest gap that fits) lands at the top of a
+// large gap and leaves room for a stack right below it, on every run.
+static void plug_small_gaps(void) {
+    FILE *maps = fopen("/proc/self/maps", "r");
+    if (!maps) return;
+    uintptr_t starts[8192], ends[8192];
+    int count = 0;
+    char line[4096];
+    while (count < 8192 && fgets(line, sizeof line, maps)) {
+        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &starts[count], &ends[count]) == 2) count++;
+    }
+    fclose(maps);
+    for (int i = 0; i + 1 < count; i++) {
+        uintptr_t gap = starts[i + 1] - ends[i];
+        if (gap > 0 && gap < (2u << 20)) {
+            (void)mmap((void *)ends[i], gap, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        }
+    }
+}
+
 int main(int argc, const char **argv) {
     int mode = perftrampoline_configure(argc, argv);
     long rounds = 200;
@@ -97,7 +118,23 @@ int main(int argc, const char **argv) {
         fprintf(stderr, "stack-layout-probe: needs -Xperf_jit\n");
         return 2;
     }
-    // Create the three stubs first, so the chunk exists and holds them.
+    // Activation mapped the first chunk and, after it, the dump's marker page, which may land
+    // right below the chunk (an untouched file page also stops the kernel's stack copy, and would
+    // hide the problem). Plug the small gaps, then fill the first chunk with stubs until the
+    // arena maps a fresh one: that one has only free space below it.
+    plug_small_gaps();
+    enum { FILLERS = 1 << 16 };
+    static perftrampoline_slot fillers[FILLERS];
+    uintptr_t previous = 0;
+    for (int i = 0; i < FILLERS; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "cprobe::filler%d:stack_layout", i);
+        uintptr_t address = (uintptr_t)perftrampoline_make_stub(&fillers[i], name);
+        if (!address) break;
+        if (previous && (address < previous || address - previous > 4096)) break;  // a new chunk
+        previous = address;
+    }
+    // The chain's three stubs follow in the fresh chunk.
     perftrampoline_stub stub = perftrampoline_make_stub(&top.perf_slot, top.perf_name);
     (void)perftrampoline_make_stub(&middle.perf_slot, middle.perf_name);
     (void)perftrampoline_make_stub(&leaf.perf_slot, leaf.perf_name);
