@@ -9,6 +9,9 @@ let package = Package(
     platforms: [.macOS(.v15)],  // the Synchronization module (Atomic, Mutex)
     products: [
         .library(name: "PerfTrampoline", targets: ["PerfTrampoline"]),
+        // For C hosts outside SwiftPM: Scripts/install.sh builds these into lib/ (see README).
+        .library(name: "perftrampoline", type: .dynamic, targets: ["PerfTrampoline"]),
+        .library(name: "perftrampoline-static", type: .static, targets: ["PerfTrampoline"]),
         .library(name: "ToyVM", targets: ["ToyVM"]),
         .executable(name: "toyvm", targets: ["toyvm"]),
         .executable(name: "perf-flamegraph", targets: ["perf-flamegraph"]),

@@ -1,4 +1,5 @@
-// CShims: the native pieces of PerfTrampoline that Swift cannot express.
+// CShims: the native pieces of PerfTrampoline that Swift cannot express. Private: only
+// perftrampoline.h is installed for C hosts.
 //
 // - the hand-written trampoline templates (trampoline_x86_64.S, trampoline_aarch64.S),
 //   reached through the accessors below;
@@ -14,6 +15,20 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/// Library side of the C fast path's flag (the public header only reads it).
+void perftrampoline_set_active_flag(int active);
+
+/// Library side: loads and publishes a C slot with acquire/release ordering.
+static inline uintptr_t perftrampoline_slot_load(const perftrampoline_slot *PERFTRAMPOLINE_NONNULL slot) {
+    return __atomic_load_n(&slot->stub, __ATOMIC_ACQUIRE);
+}
+static inline void perftrampoline_slot_publish(perftrampoline_slot *PERFTRAMPOLINE_NONNULL slot, uintptr_t stub) {
+    __atomic_store_n(&slot->stub, stub, __ATOMIC_RELEASE);
+}
+
+/// Sets this thread's perftrampoline_last_error() text (copied, truncated to 1 KiB).
+void perftrampoline_set_last_error(const char *PERFTRAMPOLINE_NONNULL message);
 
 /// Start of the hand-written template for this architecture, or NULL where there is none.
 const void *PERFTRAMPOLINE_NULLABLE perftrampoline_asm_template_start(void);

@@ -11,20 +11,6 @@ import Darwin
 // The C API declared in CShims/include/perftrampoline.h, for interpreters written in C.
 // Each function is a thin adapter over PerfSupport.shared; the fast path is inline in the header.
 
-private let lastError = LastError()
-
-private final class LastError: @unchecked Sendable {
-    private let lock = ForkSafeLock()
-    private var storage: UnsafeMutablePointer<CChar> = strdup("")!
-    func set(_ message: String) {
-        lock.withLock {
-            free(storage)
-            storage = strdup(message)!
-        }
-    }
-    var pointer: UnsafePointer<CChar> { lock.withLock { UnsafePointer(storage) } }
-}
-
 /// C: reads `-Xperf`-style flags in `argv[1...]` and `PERFSUPPORT`; returns 0 off, 1 perf map, 2 jitdump.
 @_cdecl("perftrampoline_configure")
 public func perftrampoline_configure(_ argc: Int32, _ argv: UnsafePointer<UnsafePointer<CChar>>?) -> Int32 {
@@ -42,7 +28,7 @@ public func perftrampoline_activate(_ mode: UnsafePointer<CChar>) -> Int32 {
         try PerfSupport.shared.activate(try ProfilingMode(name: String(cString: mode)))
         return 0
     } catch {
-        lastError.set(error.description)
+        perftrampoline_set_last_error(error.description)
         return -1
     }
 }
@@ -51,12 +37,6 @@ public func perftrampoline_activate(_ mode: UnsafePointer<CChar>) -> Int32 {
 @_cdecl("perftrampoline_deactivate")
 public func perftrampoline_deactivate() {
     PerfSupport.shared.deactivate()
-}
-
-/// C: the reason the last failing call failed, or "".
-@_cdecl("perftrampoline_last_error")
-public func perftrampoline_last_error() -> UnsafePointer<CChar> {
-    lastError.pointer
 }
 
 /// C: the cold path of the inline `perftrampoline_stub_for`: creates, names and publishes a stub.
@@ -77,12 +57,12 @@ public func perftrampoline_write_entry(_ address: UnsafeRawPointer, _ size: Int,
         try PerfSupport.shared.writePerfMapEntry(address: address, size: size, name: String(cString: name))
         return 0
     } catch {
-        lastError.set(error.description)
+        perftrampoline_set_last_error(error.description)
         return -1
     }
 }
 
-/// C: writes the one-line status into `buffer` (NUL-terminated); returns its length.
+/// C: writes the one-line status into `buffer` (NUL-terminated, truncated); returns its full length.
 @_cdecl("perftrampoline_status")
 public func perftrampoline_status(_ buffer: UnsafeMutablePointer<CChar>, _ capacity: Int) -> Int {
     let text = Array(PerfSupport.shared.status.description.utf8)
@@ -90,7 +70,7 @@ public func perftrampoline_status(_ buffer: UnsafeMutablePointer<CChar>, _ capac
     let count = min(text.count, capacity - 1)
     text.withUnsafeBytes { UnsafeMutableRawPointer(buffer).copyMemory(from: $0.baseAddress!, byteCount: count) }
     buffer[count] = 0
-    return count
+    return text.count
 }
 
 private func code(of mode: ProfilingMode) -> Int {

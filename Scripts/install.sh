@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs PerfTrampoline for C (and C++) hosts built outside SwiftPM:
+#
+#   Scripts/install.sh PREFIX
+#
+#   PREFIX/include/perftrampoline.h
+#   PREFIX/lib/libperftrampoline.so            the C API; the Swift runtime linked in statically
+#   PREFIX/lib/libperftrampoline.a             one prelinked object: library + Swift runtime
+#   PREFIX/lib/pkgconfig/perftrampoline.pc          cc prog.c $(pkg-config --cflags --libs perftrampoline)
+#   PREFIX/lib/pkgconfig/perftrampoline-static.pc   ... --libs perftrampoline-static (links the .a)
+#
+# Neither artifact needs a Swift toolchain at run time: the shared library needs libc, libm,
+# libstdc++, libgcc_s (the Swift runtime is C++) and libffi (the ffi backend), nothing else, and
+# no RUNPATH but $ORIGIN. Exports are the C API's (Scripts/install/exports.map).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+prefix="${1:?usage: Scripts/install.sh PREFIX}"
+case "$prefix" in /*) ;; *) prefix="$PWD/$prefix" ;; esac
+scratch=".build-install"
+
+echo "==> swift build -c release (shared: libperftrampoline.so)"
+swift build -c release --scratch-path "$scratch" --product perftrampoline \
+    -Xswiftc -static-stdlib -Xlinker --version-script="$PWD/Scripts/install/exports.map" >/dev/null
+echo "==> swift build -c release (static: libperftrampoline.a)"
+swift build -c release --scratch-path "$scratch" --product perftrampoline-static >/dev/null
+release="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
+
+# The Swift runtime's static archives, from the toolchain that built the library.
+swift_static="$(dirname "$(dirname "$(command -v swiftc)")")/lib/swift_static/linux"
+[ -d "$swift_static" ] || { echo "error: no static Swift runtime at $swift_static" >&2; exit 1; }
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+# One relocatable object: every member of the library's archive, swiftrt.o (its constructor
+# registers the image's Swift metadata sections with the runtime; without it every protocol
+# conformance lookup fails), plus the runtime members it needs; then every symbol but the C API
+# made local, so it cannot clash with the host's.
+arch="$(uname -m)"
+ld -r -o "$work/perftrampoline.o" "$swift_static/$arch/swiftrt.o" \
+    --whole-archive "$release/libperftrampoline-static.a" --no-whole-archive \
+    --start-group "$swift_static"/libswiftCore.a "$swift_static"/libswiftSynchronization.a \
+    "$swift_static"/libswift_Volatile.a "$swift_static"/libswiftGlibc.a "$swift_static"/libswift_Concurrency.a \
+    "$swift_static"/libswift_StringProcessing.a "$swift_static"/libswift_RegexParser.a \
+    "$swift_static"/libdispatch.a "$swift_static"/libBlocksRuntime.a --end-group
+objcopy --keep-global-symbols=Scripts/install/public-symbols.txt "$work/perftrampoline.o"
+
+mkdir -p "$prefix/include" "$prefix/lib/pkgconfig"
+install -m 0644 CShims/include/perftrampoline.h "$prefix/include/perftrampoline.h"
+install -m 0755 "$release/libperftrampoline.so" "$prefix/lib/libperftrampoline.so"
+strip --strip-unneeded "$prefix/lib/libperftrampoline.so"
+rm -f "$prefix/lib/libperftrampoline.a"
+ar rcs "$prefix/lib/libperftrampoline.a" "$work/perftrampoline.o"
+
+version="$(sed -n 's/^#define PERFTRAMPOLINE_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' CShims/include/perftrampoline.h | paste -sd.)"
+system_libs="-lstdc++ -lm -ldl -lpthread -lffi"
+cat > "$prefix/lib/pkgconfig/perftrampoline.pc" <<PC
+prefix=$prefix
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: perftrampoline
+Description: Names an interpreter's functions for perf and samply (C API)
+Version: $version
+Cflags: -I\${includedir}
+Libs: -L\${libdir} -Wl,-rpath,\${libdir} -lperftrampoline
+PC
+cat > "$prefix/lib/pkgconfig/perftrampoline-static.pc" <<PC
+prefix=$prefix
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: perftrampoline-static
+Description: Names an interpreter's functions for perf and samply (C API, static)
+Version: $version
+Cflags: -I\${includedir}
+Libs: \${libdir}/libperftrampoline.a $system_libs
+PC
+echo "installed perftrampoline $version under $prefix"
