@@ -9,6 +9,9 @@
 #   PREFIX/lib/pkgconfig/perftrampoline.pc          cc prog.c $(pkg-config --cflags --libs perftrampoline)
 #   PREFIX/lib/pkgconfig/perftrampoline-static.pc   ... --libs perftrampoline-static (links the .a)
 #
+# The .pc files' Cflags add -fno-omit-frame-pointer: perf -g (and samply) walk frame records,
+# and an evaluator compiled without them breaks the chain at every interpreted call.
+#
 # Neither artifact needs a Swift toolchain at run time: the shared library needs libc, libm,
 # libstdc++, libgcc_s (the Swift runtime is C++) and libffi (the ffi backend), nothing else, and
 # no RUNPATH but $ORIGIN. Exports are the C API's (Scripts/install/exports.map).
@@ -61,7 +64,7 @@ includedir=\${prefix}/include
 Name: perftrampoline
 Description: Names an interpreter's functions for perf and samply (C API)
 Version: $version
-Cflags: -I\${includedir}
+Cflags: -I\${includedir} -fno-omit-frame-pointer
 Libs: -L\${libdir} -Wl,-rpath,\${libdir} -lperftrampoline
 PC
 cat > "$prefix/lib/pkgconfig/perftrampoline-static.pc" <<PC
@@ -72,7 +75,7 @@ includedir=\${prefix}/include
 Name: perftrampoline-static
 Description: Names an interpreter's functions for perf and samply (C API, static)
 Version: $version
-Cflags: -I\${includedir}
+Cflags: -I\${includedir} -fno-omit-frame-pointer
 Libs: \${libdir}/libperftrampoline.a $system_libs
 PC
 echo "installed perftrampoline $version under $prefix"

@@ -9,6 +9,14 @@ source Scripts/lib/ensure-dependencies.sh
 # fail under PERFTRAMPOLINE_REQUIRE_PERF=1.
 ensure_dependencies --native || echo "warning: continuing without them" >&2
 
+# The C artifacts, installed as a C host would use them (InstalledLibraryTests builds the C
+# example against them with gcc and pkg-config).
+echo "==> Scripts/install.sh (scratch prefix)"
+install_root="$(mktemp -d)"
+trap 'rm -rf "$install_root"' EXIT
+bash Scripts/install.sh "$install_root/prefix"
+export PERFTRAMPOLINE_INSTALL_PREFIX="$install_root/prefix"
+
 echo "==> swift build"
 swift build --build-tests
 echo "==> swift test"

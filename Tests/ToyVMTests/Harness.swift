@@ -23,6 +23,13 @@ enum Harness {
     static let cExample: String = URL(fileURLWithPath: toyvm).deletingLastPathComponent()
         .appendingPathComponent("CEmbeddingExample").path
 
+    /// An executable on PATH (or in the Swift toolchain's directory), or nil.
+    static func which(_ name: String) -> String? {
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+            + ["/usr/bin", "/opt/swift/usr/bin"]
+        return directories.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// Tests/StackLayoutProbe: a thread stack right below the jitdump arena.
     static let stackLayoutProbe: String = URL(fileURLWithPath: toyvm).deletingLastPathComponent()
         .appendingPathComponent("StackLayoutProbe").path

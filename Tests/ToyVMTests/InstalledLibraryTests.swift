@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// Issue 13: the installed artifacts (`Scripts/install.sh PREFIX`), used the way a C
+/// interpreter built with make uses them: plain gcc, pkg-config, no SwiftPM. `Scripts/test.sh`
+/// installs into a scratch prefix and passes it in `PERFTRAMPOLINE_INSTALL_PREFIX`; without it
+/// the suite skips visibly (a failure under `PERFTRAMPOLINE_REQUIRE_PERF=1`, as in CI).
+@Suite(.serialized) struct InstalledLibraryTests {
+    static let prefix = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_INSTALL_PREFIX"]
+    static let example = Harness.packageRoot.appendingPathComponent("Examples/CEmbedding/main.c").path
+    static let chain = ["tokenize", "parse", "main_loop"].map { "cdemo::\($0):Examples/CEmbedding/main.c" }
+
+    static func installed() -> String? {
+        if let prefix, FileManager.default.fileExists(atPath: "\(prefix)/lib/pkgconfig/perftrampoline.pc") { return prefix }
+        let message = "SKIP InstalledLibraryTests: PERFTRAMPOLINE_INSTALL_PREFIX is not an installed prefix (Scripts/test.sh sets it)"
+        if Perf.required { Issue.record("\(message), and PERFTRAMPOLINE_REQUIRE_PERF=1") } else { print(message) }
+        return nil
+    }
+
+    /// `pkg-config --cflags --libs PACKAGE` against the installed prefix, split into arguments.
+    static func flags(_ package: String, prefix: String) throws -> [String] {
+        let outcome = try Harness.run("/usr/bin/pkg-config", ["--cflags", "--libs", package],
+                                      environment: ["PKG_CONFIG_PATH": "\(prefix)/lib/pkgconfig", "PATH": "/usr/bin:/bin"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        return outcome.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+    }
+
+    /// Builds the C example with gcc and `-fcf-protection`, as the issue's user would.
+    static func build(_ package: String, prefix: String, in dir: String) throws -> String {
+        let output = "\(dir)/cdemo-\(package)"
+        let gcc = try Harness.run("/usr/bin/gcc", ["-fcf-protection", "-Wall", "-Werror", "-O2", example, "-o", output]
+                                  + flags(package, prefix: prefix))
+        #expect(gcc.status == 0, "\(gcc.stderr)")
+        return output
+    }
+
+    @Test(arguments: ["perftrampoline", "perftrampoline-static"])
+    func plainGccLinksItAndNoSwiftLibraryIsNeeded(package: String) throws {
+        guard let prefix = Self.installed() else { return }
+        let dir = try Harness.writeTemporary("").dir
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let program = try Self.build(package, prefix: prefix, in: dir)
+        let ldd = try Harness.run("/usr/bin/ldd", [program])
+        #expect(ldd.status == 0)
+        #expect(!ldd.stdout.lowercased().contains("swift"), "\(ldd.stdout)")
+        #expect(!ldd.stdout.contains("not found"), "\(ldd.stdout)")
+        // libperftrampoline.so itself: no RUNPATH into a toolchain, only system libraries.
+        if package == "perftrampoline" {
+            let readelf = try Harness.run("/usr/bin/readelf", ["-d", "\(prefix)/lib/libperftrampoline.so"])
+            #expect(!readelf.stdout.contains("/opt/swift") && !readelf.stdout.lowercased().contains("swift"), "\(readelf.stdout)")
+            let needed = readelf.stdout.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+                .compactMap { $0.split(separator: "[").last?.dropLast() }.map(String.init).sorted()
+            #expect(needed == ["ld-linux-x86-64.so.2", "libc.so.6", "libffi.so.8", "libgcc_s.so.1", "libm.so.6", "libstdc++.so.6"]
+                    || needed.allSatisfy { !$0.contains("swift") }, "\(needed)")
+        }
+        let plain = try Harness.run(program, ["3"])
+        let profiled = try Harness.run(program, ["-Xperf", "3"])
+        defer { (Harness.reportedPids(plain) + Harness.reportedPids(profiled)).forEach(Harness.removeFiles(of:)) }
+        #expect(plain.stdout.contains("total 8999991 calls 9 mode 0"))
+        #expect(profiled.stdout.contains("total 8999991 calls 9 mode 1"), "\(profiled.stdout)\(profiled.stderr)")
+    }
+
+    /// perf -g (frame pointers, perf map), and perf's DWARF unwinder through a jitdump, on the
+    /// gcc-built program, linked against the shared library and against the static archive.
+    @Test(arguments: ["perftrampoline", "perftrampoline-static"], ["-Xperf", "-Xperf_jit"])
+    func perfNamesTheWholeChain(package: String, flag: String) throws {
+        guard Perf.available(), let prefix = Self.installed() else { return }
+        let dir = try Harness.writeTemporary("").dir
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let program = try Self.build(package, prefix: prefix, in: dir)
+        let data = dir + "/perf.data"
+        let callGraph = flag == "-Xperf" ? ["-g"] : ["-k", "1", "--call-graph", "dwarf,65528"]
+        let record = try Harness.run(Perf.path!, ["record", "-q", "-F", "999"] + callGraph + ["-o", data, "--", program, flag, "300"],
+                                     environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_JITDUMP_DIR": dir]))
+        let pid = Harness.reportedPids(record).last ?? -1
+        defer { Harness.removeFiles(of: pid) }
+        #expect(record.status == 0, "\(record.stderr)")
+        var input = data
+        if flag == "-Xperf_jit" {
+            input = dir + "/perf.jit.data"
+            let inject = try Harness.run(Perf.path!, ["inject", "--jit", "-i", data, "-o", input])
+            #expect(inject.status == 0, "\(inject.stderr)")
+        }
+        let script = try Harness.run(Perf.path!, ["script", "-i", input], directory: dir)
+        let named = Sample.parse(script.stdout).map { $0.frames(prefixed: "cdemo::") }
+        let naming = named.filter { $0.first == Self.chain[0] }
+        let complete = naming.filter { $0 == Self.chain }.count
+        #expect(naming.count >= 50, "\(naming.count) samples name tokenize")
+        #expect(Double(complete) >= 0.99 * Double(naming.count), "\(complete) of \(naming.count) full chains")
+    }
+
+    /// The installed header alone, in every language mode a host may use, warnings as errors.
+    @Test(arguments: ["gcc", "clang"], ["-std=c99", "-std=c11", "-std=c++17"])
+    func headerCompilesEverywhere(compiler: String, standard: String) throws {
+        guard let prefix = Self.installed() else { return }
+        let cxx = standard == "-std=c++17"
+        let driver = compiler == "gcc" ? (cxx ? "/usr/bin/g++" : "/usr/bin/gcc")
+            : (Harness.which(cxx ? "clang++" : "clang") ?? "clang")
+        let dir = try Harness.writeTemporary("").dir
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let source = "\(dir)/host.\(cxx ? "cpp" : "c")"
+        try """
+            #include <perftrampoline.h>
+            static intptr_t evaluate(void *vm, void *code, intptr_t argument) { (void)vm; (void)code; return argument; }
+            int main(int argc, char **argv) {
+                perftrampoline_slot slot = PERFTRAMPOLINE_SLOT_INIT;
+                int mode = perftrampoline_configure(argc, (const char *const *)argv);
+                perftrampoline_stub stub = perftrampoline_stub_for(&slot, "x::main");
+                intptr_t result = stub ? stub(0, 0, 1, evaluate) : evaluate(0, 0, 1);
+                char status[64];
+                (void)perftrampoline_status(status, sizeof status);
+                return (int)result + (mode == PERFTRAMPOLINE_MODE_OFF ? 0 : 1) + (PERFTRAMPOLINE_VERSION >= 10100 ? 0 : 1);
+            }
+            """.write(toFile: source, atomically: true, encoding: .utf8)
+        let compile = try Harness.run(driver, [standard, "-Wall", "-Wextra", "-Werror", "-pedantic", "-I\(prefix)/include",
+                                               "-c", source, "-o", "\(dir)/host.o"])
+        #expect(compile.status == 0, "\(driver) \(standard): \(compile.stderr)")
+    }
+}
