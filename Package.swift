@@ -16,13 +16,22 @@ let package = Package(
         .executable(name: "toyvm", targets: ["toyvm"]),
         .executable(name: "perf-flamegraph", targets: ["perf-flamegraph"]),
     ],
+    // The ffi backend (libffi closures) runs where neither the asm nor the C stub does, but perf
+    // cannot name its frames (Docs/backends.md). Off by default, so that dependents need no
+    // libffi-dev; enable it with `traits: ["FFIBackend"]` on the dependency, or `--traits FFIBackend`.
+    traits: [
+        .trait(name: "FFIBackend", description: "Build the libffi-closure backend (needs libffi-dev / brew libffi)."),
+        .default(enabledTraits: []),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // libffi, for the "ffi" backend (architectures with neither asm nor a working C stub).
         .systemLibrary(name: "CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"]), .brew(["libffi"])]),
-        .target(name: "CShims", dependencies: ["CFFI"], path: "CShims"),
+        .target(name: "CShims", dependencies: [.target(name: "CFFI", condition: .when(traits: ["FFIBackend"]))],
+                path: "CShims",
+                cSettings: [.define("PERFTRAMPOLINE_FFI_BACKEND", .when(traits: ["FFIBackend"]))]),
         .target(
             name: "PerfTrampoline",
             dependencies: ["CShims", .product(name: "Logging", package: "swift-log")]

@@ -5,6 +5,18 @@
 // fourth argument. Limitation, measured and documented: a closure's code *jumps* into libffi's
 // shared dispatcher, so its address is never a return address — perf names no frame with it.
 #include "CShims.h"
+
+#if !defined(PERFTRAMPOLINE_FFI_BACKEND)
+// Built without the FFIBackend package trait: no libffi, and the backend says why.
+const char *perftrampoline_ffi_unavailable_reason(void) {
+    return "the ffi backend is not built in (enable the package trait FFIBackend)";
+}
+size_t perftrampoline_ffi_closure_size(void) { return 0; }
+int perftrampoline_ffi_prepare(void *slot) {
+    (void)slot;
+    return -1;
+}
+#else
 #include <pthread.h>
 #if defined(__APPLE__)
 #include <ffi/ffi.h>
@@ -61,3 +73,4 @@ int perftrampoline_ffi_prepare(void *slot) {
     return ffi_prep_closure_loc((ffi_closure *)slot, &closure_cif, closure_handler, 0, slot) == FFI_OK ? 0 : -1;
 }
 #endif
+#endif  // PERFTRAMPOLINE_FFI_BACKEND

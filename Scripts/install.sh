@@ -13,7 +13,8 @@
 # and an evaluator compiled without them breaks the chain at every interpreted call.
 #
 # Neither artifact needs a Swift toolchain at run time: the shared library needs libc, libm,
-# libstdc++, libgcc_s (the Swift runtime is C++) and libffi (the ffi backend), nothing else, and
+# libstdc++ and libgcc_s (the Swift runtime is written in C++), nothing else (the ffi backend is
+# a package trait, off here), and
 # no RUNPATH but $ORIGIN. Exports are the C API's (Scripts/install/exports.map).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +56,7 @@ rm -f "$prefix/lib/libperftrampoline.a"
 ar rcs "$prefix/lib/libperftrampoline.a" "$work/perftrampoline.o"
 
 version="$(sed -n 's/^#define PERFTRAMPOLINE_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' CShims/include/perftrampoline.h | paste -sd.)"
-system_libs="-lstdc++ -lm -ldl -lpthread -lffi"
+system_libs="-lstdc++ -lm -ldl -lpthread"
 cat > "$prefix/lib/pkgconfig/perftrampoline.pc" <<PC
 prefix=$prefix
 libdir=\${prefix}/lib

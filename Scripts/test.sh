@@ -17,16 +17,19 @@ trap 'rm -rf "$install_root"' EXIT
 bash Scripts/install.sh "$install_root/prefix"
 export PERFTRAMPOLINE_INSTALL_PREFIX="$install_root/prefix"
 
-echo "==> swift build"
-swift build --build-tests
+# The suite is built with the FFIBackend trait, so that all three backends are tested; the
+# default (trait off, no libffi) is what Scripts/install.sh and Examples/SwiftEmbedding build.
+traits=(--traits FFIBackend)
+echo "==> swift build ${traits[*]}"
+swift build --build-tests "${traits[@]}"
 echo "==> swift test"
-swift test "$@"
+swift test --skip-build "${traits[@]}" "$@"
 
 # The same behaviour under the other backends (issue 6): the library's unit suite and the
 # toy VM's differential, map, fork and fault suites, with the backend forced.
 for backend in c ffi; do
     echo "==> swift test (PERFTRAMPOLINE_BACKEND=$backend)"
-    PERFTRAMPOLINE_BACKEND=$backend swift test --skip-build \
+    PERFTRAMPOLINE_BACKEND=$backend swift test --skip-build "${traits[@]}" \
         --filter 'PerfSupportTests|CodeArenaTests|MapFormatTests|DifferentialTests|PerfMapTests|ForkTests|FaultInjectionTests|LanguageTests'
 done
 
@@ -40,11 +43,11 @@ done
 sanitizer_pass() {
     local sanitizer="$1" skip="$2"
     echo "==> swift test --sanitize=$sanitizer (library)"
-    swift build --build-tests --sanitize="$sanitizer" --scratch-path ".build-$sanitizer"
+    swift build --build-tests "${traits[@]}" --sanitize="$sanitizer" --scratch-path ".build-$sanitizer"
     TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" \
     LSAN_OPTIONS="suppressions=$PWD/Scripts/lsan-suppressions.txt ${LSAN_OPTIONS:-}" \
     SWIFT_BACKTRACE=enable=no \
-        timeout 900 swift test --skip-build --sanitize="$sanitizer" --scratch-path ".build-$sanitizer" \
+        timeout 900 swift test --skip-build "${traits[@]}" --sanitize="$sanitizer" --scratch-path ".build-$sanitizer" \
         --filter PerfTrampolineTests --skip "$skip"
 }
 for sanitizer in ${PERFTRAMPOLINE_SANITIZE:-}; do
