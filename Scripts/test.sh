@@ -17,6 +17,12 @@ trap 'rm -rf "$install_root"' EXIT
 bash Scripts/install.sh "$install_root/prefix"
 export PERFTRAMPOLINE_INSTALL_PREFIX="$install_root/prefix"
 
+# A separate package depending on this one by path (SwiftEmbeddingTests profiles it).
+echo "==> swift build (Examples/SwiftEmbedding, a dependent package)"
+swift build -c release --package-path Examples/SwiftEmbedding
+PERFTRAMPOLINE_SWIFT_EMBEDDING="$(swift build -c release --package-path Examples/SwiftEmbedding --show-bin-path)/SwiftEmbeddingExample"
+export PERFTRAMPOLINE_SWIFT_EMBEDDING
+
 # The suite is built with the FFIBackend trait, so that all three backends are tested; the
 # default (trait off, no libffi) is what Scripts/install.sh and Examples/SwiftEmbedding build.
 traits=(--traits FFIBackend)
