@@ -17,6 +17,10 @@ trap 'rm -rf "$install_root"' EXIT
 bash Scripts/install.sh "$install_root/prefix"
 export PERFTRAMPOLINE_INSTALL_PREFIX="$install_root/prefix"
 
+# Every swift and c block of README.md and Docs/*.md compiles (or is marked a fragment).
+echo "==> Scripts/check-snippets.py"
+python3 Scripts/check-snippets.py
+
 # A separate package depending on this one by path (SwiftEmbeddingTests profiles it).
 echo "==> swift build (Examples/SwiftEmbedding, a dependent package)"
 swift build -c release --package-path Examples/SwiftEmbedding
