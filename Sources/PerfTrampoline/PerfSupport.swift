@@ -39,7 +39,7 @@ public final class PerfSupport: @unchecked Sendable {
     private var perfMap: PerfMapFile?
     private var jitDump: JitDumpFile?
     private var offReason: String?
-    private var logger = Logger(label: "PerfTrampoline")
+    private var logger = StandardErrorLogHandler.logger()
     private var forkHandlersInstalled = false
 
     private init() {}

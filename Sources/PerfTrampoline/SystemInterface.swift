@@ -143,6 +143,12 @@ enum System {
         }
     }
 
+    /// One `write(2)` of the whole line to stderr (best effort: a warning must never fail the host).
+    static func writeStandardError(_ text: String) {
+        var line = text
+        line.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
+    }
+
     static func close(_ fd: Int32) {
         _ = closeFile(fd)
     }

@@ -7,9 +7,11 @@ import Darwin
 #endif
 
 /// perf-flamegraph: reads `perf script` output on stdin, prints the hottest interpreted
-/// functions with their callers, and writes a flame graph SVG.
+/// functions with their callers, and writes a flame graph SVG. The interpreter's prefix
+/// (`toy::`, `lua::`, `py::`…) is found in the data: the one that names most frames resolved
+/// through a perf map or a jitdump; `--prefix` overrides it.
 ///
-///   perf script | perf-flamegraph [--svg FILE] [--prefix toy::] [--all-frames] [--title TEXT]
+///   perf script | perf-flamegraph [--svg FILE] [--prefix LANG::] [--all-frames] [--title TEXT]
 let usage = "usage: perf script | perf-flamegraph [--svg FILE] [--prefix PREFIX] [--all-frames] [--title TEXT] [--top N]"
 
 func printError(_ message: String) {
@@ -18,7 +20,7 @@ func printError(_ message: String) {
 }
 
 var svgPath: String?
-var prefix = "toy::"
+var prefix: String?
 var allFrames = false
 var title = "Flame graph"
 var top = 15
@@ -26,7 +28,7 @@ var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
     case "--svg": svgPath = arguments.popFirst()
-    case "--prefix": prefix = arguments.popFirst() ?? prefix
+    case "--prefix": prefix = arguments.popFirst()
     case "--all-frames": allFrames = true
     case "--title": title = arguments.popFirst() ?? title
     case "--top": top = Int(arguments.popFirst() ?? "") ?? top
@@ -45,6 +47,11 @@ while true {
     input += chunk[0..<count]
 }
 let script = PerfScript(text: Substring(String(decoding: input, as: UTF8.self)))
+guard let prefix = prefix ?? InterpreterPrefix.detect(in: script.samples) else {
+    printError("perf-flamegraph: error: no frame of the \(script.samples.count) samples resolves through a perf map or a "
+               + "jitdump (was the interpreter run with -Xperf / PERFSUPPORT=1?); name one with --prefix")
+    exit(1)
+}
 let interpreted: (String) -> Bool = { $0.hasPrefix(prefix) }
 
 print("\(script.samples.count) samples; hottest functions named \(prefix)…")

@@ -62,3 +62,31 @@ import Testing
         #expect(svg.components(separatedBy: "<rect").count - 1 >= 6)
     }
 }
+
+/// Issue 13: any interpreter's prefix is found in the data, with no flag.
+@Suite struct InterpreterPrefixTests {
+    @Test func theMostCommonPrefixOfPerfMapAndJittedFramesWins() {
+        let text = """
+            lua 10 1.0: 1 cpu-clock:
+            \t    7f95 lua::fib:a.lua:1+0xa (/tmp/perf-10.map)
+            \t    55aa luaV_execute+0x10 (/usr/bin/lua)
+            \t    7f95 lua::<main>:a.lua:0+0xa (/tmp/perf-10.map)
+            \t    55aa std::vector<int>::push_back+0x1 (/usr/bin/lua)
+
+            lua 10 1.1: 1 cpu-clock:
+            \t    7f96 lua::g:a.lua:3+0x4 (/tmp/jitted-10-7.so)
+            \t    7f95 cdemo::x:y+0xa (/tmp/perf-10.map)
+
+            """
+        let script = PerfScript(text: Substring(text))
+        #expect(script.samples[0].objects == ["/tmp/perf-10.map", "/usr/bin/lua", "/tmp/perf-10.map", "/usr/bin/lua"])
+        #expect(InterpreterPrefix.detect(in: script.samples) == "lua::")
+    }
+
+    @Test func nativeOnlyProfilesHaveNoPrefix() {
+        let text = "a 1 1.0: 1 cpu-clock:\n\t    55aa std::sort+0x1 (/usr/bin/a)\n\n"
+        #expect(InterpreterPrefix.detect(in: PerfScript(text: Substring(text)).samples) == nil)
+        #expect(InterpreterPrefix.prefix(of: "toy::fib:a.toy") == "toy::")
+        #expect(InterpreterPrefix.prefix(of: "::weird") == nil)
+    }
+}

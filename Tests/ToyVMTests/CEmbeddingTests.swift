@@ -35,4 +35,13 @@ import Testing
         #expect(Harness.mapLines(Harness.reportedPids(plain).last ?? -1) == nil)
         #expect(Harness.mapLines(Harness.reportedPids(profiled).last ?? -1)?.count == 3)
     }
+
+    /// Issue 13: a host that sets no logger gets one plain line per problem, label once.
+    @Test func aSetupFailureIsOnePlainLineOnStderr() throws {
+        let outcome = try Harness.run(Harness.cExample, ["-Xperf", "1"],
+                                      environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_FAULT": "mmap"]))
+        defer { Harness.reportedPids(outcome).forEach(Harness.removeFiles(of:)) }
+        #expect(outcome.stderr == "perftrampoline: warning: perf support disabled: mmap failed: Cannot allocate memory\n")
+        #expect(outcome.stdout.contains("total 2999997 calls 3 mode 0"), "\(outcome.stdout)")
+    }
 }
