@@ -9,21 +9,22 @@ import Darwin
 /// The jitdump of this process, `<dir>/jit-<pid>.dump` (perf's jitdump-specification.txt).
 ///
 /// A 40-byte header, then for every trampoline a `JIT_CODE_UNWINDING_INFO` record (its
-/// `.eh_frame`) immediately followed by its `JIT_CODE_LOAD` (name and code bytes), written with
-/// one `write(2)` before the trampoline first runs. On Linux one page of the file is mapped
-/// `PROT_READ|PROT_EXEC` so that `perf record` logs the mmap and `perf inject --jit` finds the
-/// dump. On macOS the file is opened with libc `open`, which samply's preload intercepts.
-final class JitDumpFile {
-    let path: String
-    private let fd: Int32
+/// `.eh_frame`) immediately followed by its `JIT_CODE_LOAD` (name and code bytes). A new file
+/// gets its header and the records of every stub the process already has at once (written
+/// aside, then renamed into place); each later stub's records are one `write(2)`, before the
+/// stub first runs. On Linux one page of the file is mapped `PROT_READ|PROT_EXEC` so that
+/// `perf record` logs the mmap and `perf inject --jit` finds the dump. On macOS the file is
+/// opened with libc `open`, which samply's preload intercepts.
+final class JitDumpFile: SymbolSink {
+    let file: SymbolFile
+    var writtenCount = 0
+    var buffer: [UInt8] = []
     private var marker: UnsafeMutableRawPointer?
     private let frame: FrameDescription
-    private(set) var writtenCount = 0
     private var nextCodeIndex: UInt64 = 1
     /// The unwind data depends only on the code size, which is the same for every stub of a
     /// template: built once.
     private var unwindCache: (codeSize: Int, bytes: [UInt8])?
-    private var buffer: [UInt8] = []
 
     static let magic: UInt32 = 0x4A69_5444
     static let headerSize = 40
@@ -43,56 +44,55 @@ final class JitDumpFile {
         "\(directory)/jit-\(pid).dump"
     }
 
-    init(processID: Int32, frame: FrameDescription, directory: String = directory) throws(OwnedFile.Refusal) {
-        path = Self.path(forProcess: processID, in: directory)
+    /// Creates and claims the dump of `processID`, holding the records of every stub in `registry`.
+    init(processID: Int32, frame: FrameDescription, registry: SymbolRegistry, directory: String = directory)
+        throws(OwnedFile.Refusal) {
         self.frame = frame
-        fd = try OwnedFile.open(path, extraFlags: O_RDWR)
-        do {
-            var header: [UInt8] = []
-            header.appendLittleEndian(Self.magic)
-            header.appendLittleEndian(UInt32(1))  // version
-            header.appendLittleEndian(UInt32(Self.headerSize))
-            header.appendLittleEndian(frame.elfMachine)
-            header.appendLittleEndian(UInt32(0))  // pad
-            header.appendLittleEndian(UInt32(bitPattern: processID))
-            header.appendLittleEndian(JitDumpClock.now())
-            header.appendLittleEndian(UInt64(0))  // flags: timestamps are not TSC
-            try write(header)
-            #if os(Linux)
-            let page = System.pageSize
-            let mapped = mmap(nil, page, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0)
-            guard let mapped, mapped != MAP_FAILED else {
-                throw SystemCallError(call: "mmap", subject: "of \(path) (the marker perf record looks for)", code: errno)
-            }
-            marker = mapped
-            #endif
-        } catch {
-            System.close(fd)
-            throw OwnedFile.Refusal(description: "\(error)")
+        var content: [UInt8] = []
+        content.appendLittleEndian(Self.magic)
+        content.appendLittleEndian(UInt32(1))  // version
+        content.appendLittleEndian(UInt32(Self.headerSize))
+        content.appendLittleEndian(frame.elfMachine)
+        content.appendLittleEndian(UInt32(0))  // pad
+        content.appendLittleEndian(UInt32(bitPattern: processID))
+        content.appendLittleEndian(JitDumpClock.now())
+        content.appendLittleEndian(UInt64(0))  // flags: timestamps are not TSC
+        // `self` is not usable before every stored property is set: encode with a scratch copy
+        // of the per-file state, then adopt it.
+        var codeIndex: UInt64 = 1
+        var cache: (codeSize: Int, bytes: [UInt8])?
+        for index in 0..<registry.count {
+            Self.appendRecords(for: registry[index], frame: frame, codeIndex: &codeIndex, unwindCache: &cache, to: &content)
         }
+        file = try OwnedFile.create(Self.path(forProcess: processID, in: directory), extraFlags: O_RDWR | O_APPEND,
+                                    initialContent: content)
+        writtenCount = registry.count
+        nextCodeIndex = codeIndex
+        unwindCache = cache
+        #if os(Linux)
+        let mapped = mmap(nil, System.pageSize, PROT_READ | PROT_EXEC, MAP_PRIVATE, file.descriptor, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            let error = SystemCallError(call: "mmap", subject: "of \(file.path) (the marker perf record looks for)", code: errno)
+            System.unlink(file.path)
+            throw OwnedFile.Refusal(description: "\(error)", underlying: error)
+        }
+        marker = mapped
+        #endif
     }
 
     deinit {
         if let marker { System.unmap(marker, System.pageSize) }
-        System.close(fd)
     }
 
-    /// Appends records for every registry entry this file does not hold yet. Only trampolines
-    /// get records: other generators' code may be gone, so its bytes cannot be copied.
-    func catchUp(with registry: SymbolRegistry) throws(SystemCallError) {
-        buffer.removeAll(keepingCapacity: true)
-        while writtenCount < registry.count {
-            let entry = registry[writtenCount]
-            writtenCount += 1
-            if entry.origin == .stub { appendRecords(for: entry, to: &buffer) }
-            if buffer.count >= 1 << 20 || (writtenCount == registry.count && !buffer.isEmpty) {
-                try write(buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
+    /// Only trampolines get records: other generators' code may be gone, so its bytes cannot
+    /// be copied.
+    func encode(_ entry: SymbolRegistry.Entry, into buffer: inout [UInt8]) {
+        Self.appendRecords(for: entry, frame: frame, codeIndex: &nextCodeIndex, unwindCache: &unwindCache, to: &buffer)
     }
 
-    private func appendRecords(for entry: SymbolRegistry.Entry, to buffer: inout [UInt8]) {
+    private static func appendRecords(for entry: SymbolRegistry.Entry, frame: FrameDescription, codeIndex: inout UInt64,
+                                      unwindCache: inout (codeSize: Int, bytes: [UInt8])?, to buffer: inout [UInt8]) {
+        guard entry.origin == .stub else { return }
         let codeSize = Int(entry.size)
         let timestamp = JitDumpClock.now()
         let unwindBytes: [UInt8]
@@ -121,27 +121,18 @@ final class JitDumpFile {
         buffer.appendLittleEndian(UInt64(entry.address))  // vma
         buffer.appendLittleEndian(UInt64(entry.address))  // code_addr
         buffer.appendLittleEndian(UInt64(codeSize))
-        buffer.appendLittleEndian(nextCodeIndex)
-        nextCodeIndex += 1
+        buffer.appendLittleEndian(codeIndex)
+        codeIndex += 1
         buffer += name
         buffer.append(0)
         buffer += UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: entry.address), count: codeSize)
     }
 
-    private func appendRecordHeader(_ type: RecordType, payload: Int, timestamp: UInt64, to buffer: inout [UInt8]) {
+    private static func appendRecordHeader(_ type: RecordType, payload: Int, timestamp: UInt64, to buffer: inout [UInt8]) {
         buffer.appendLittleEndian(type.rawValue)
         buffer.appendLittleEndian(UInt32(16 + payload))
         buffer.appendLittleEndian(timestamp)
     }
 
-    private func write(_ bytes: [UInt8]) throws(SystemCallError) {
-        let fd = self.fd
-        let path = self.path
-        let result: Result<Void, SystemCallError> = bytes.withUnsafeBytes { raw in
-            Result { () throws(SystemCallError) in try System.writeAll(fd, raw, path: path) }
-        }
-        try result.get()
-    }
 }
 
-extension JitDumpFile: SymbolSink {}

@@ -1,31 +1,39 @@
-/// Opens a symbol file (`/tmp/perf-PID.map`, `jit-PID.dump`) so that nobody else's file can be
-/// written through it.
+/// Opens a symbol file (`/tmp/perf-PID.map`, `jit-PID.dump`) so that nobody else's file is
+/// ever written through it, and no live process's file is ever touched.
 ///
-/// `O_NOFOLLOW` refuses a symbolic link at the path; `O_NONBLOCK` keeps a planted FIFO from
-/// hanging the open; then `fstat` must show a regular file, owned by our effective uid, with
-/// one link (a hard link would let us scribble on another file). A file that passes but is not
-/// empty was left by an earlier process with our (recycled) pid: it is truncated. Mode 0600,
-/// `O_CLOEXEC`, so an exec'd child does not inherit the descriptor.
+/// - `O_NOFOLLOW` refuses a symbolic link at the path; `O_NONBLOCK` keeps a planted FIFO from
+///   hanging the open. `fstat` must then show a regular file, owned by our effective uid, with
+///   one link (a hard link would let us scribble on another file).
+/// - **Claim**: the owner holds an exclusive `flock` on the file for as long as it is open. A
+///   lock belongs to the open file description, so it is released when the owner exits however
+///   it dies, and a fork child, which closes its inherited descriptors, does not keep it. A
+///   file whose lock is held belongs to a live process — with /tmp shared across pid
+///   namespaces, another process with our pid number — and is refused untouched. A file whose
+///   lock we get was left by an earlier process with our (recycled) pid: it is stale, and is
+///   truncated and set back to mode 0600 (whatever mode, setuid bit included, it had).
+/// - Mode 0600, `O_CLOEXEC`, so an exec'd child inherits neither the descriptor nor the claim.
 enum OwnedFile {
+    /// Why a symbol file was not opened; `underlying` keeps the failed call and its errno.
     struct Refusal: Error, CustomStringConvertible {
         let description: String
+        var underlying: SystemCallError?
     }
 
-    static func open(_ path: String, extraFlags: Int32) throws(Refusal) -> Int32 {
+    /// Opens and claims `path` (created if missing), empty.
+    static func claim(_ path: String, extraFlags: Int32) throws(Refusal) -> SymbolFile {
         let fd: Int32
         do {
             fd = try System.openForWriting(path, flags: extraFlags)
         } catch {
-            if error.code == ELOOP {
-                throw Refusal(description: "\(path) is a symbolic link; refusing to follow it")
+            switch error.code {
+            case ELOOP: throw Refusal(description: "\(path) is a symbolic link; refusing to follow it", underlying: error)
+            case ENXIO: throw notRegular(path, error)  // a FIFO with no reader
+            default: throw Refusal(description: "cannot open \(path): \(error.reasonText)", underlying: error)
             }
-            throw Refusal(description: "cannot open \(path): \(error.reasonText)")
         }
         do {
             let info = try System.status(fd, path: path)
-            if (info.st_mode & S_IFMT) != S_IFREG {
-                throw Refusal(description: "\(path) exists and is not a regular file; refusing to use it")
-            }
+            if (info.st_mode & S_IFMT) != S_IFREG { throw notRegular(path, nil) }
             if info.st_uid != System.effectiveUserID {
                 throw Refusal(description:
                     "\(path) exists and is owned by uid \(info.st_uid), not by us (uid \(System.effectiveUserID)); refusing to use it")
@@ -33,18 +41,58 @@ enum OwnedFile {
             if info.st_nlink != 1 {
                 throw Refusal(description: "\(path) has \(info.st_nlink) hard links; refusing to use it")
             }
-            if info.st_size != 0 {
-                try System.truncate(fd, path: path)
+            guard try System.lockExclusively(fd, path: path) else {
+                throw Refusal(description: "\(path) is in use by another live process (one with our pid in another pid "
+                              + "namespace sharing /tmp?); leaving it untouched")
             }
+            if info.st_size != 0 { try System.truncate(fd, to: 0, path: path) }
+            if info.st_mode & 0o7777 != 0o600 { try System.setOwnerOnlyMode(fd, path: path) }
             System.clearNonBlocking(fd)
-            return fd
+            return SymbolFile(path: path, descriptor: fd)
         } catch let refusal as Refusal {
             System.close(fd)
             throw refusal
+        } catch let error as SystemCallError {
+            System.close(fd)
+            throw Refusal(description: "\(error)", underlying: error)
         } catch {
             System.close(fd)
             throw Refusal(description: "\(error)")
         }
+    }
+
+    /// Claims `path` and gives it `initialContent` atomically: the content is written to a
+    /// private file beside it, which is then renamed over the claimed one. A process killed
+    /// half-way (a fork child copying 100,000 entries) leaves the path empty, never a torn line.
+    static func create(_ path: String, extraFlags: Int32, initialContent: [UInt8]) throws(Refusal) -> SymbolFile {
+        let claimed = try claim(path, extraFlags: extraFlags)
+        guard !initialContent.isEmpty else { return claimed }
+        let temporary = temporaryPath(for: path)
+        let file: SymbolFile
+        do {
+            let fd = try System.createExclusively(temporary, flags: extraFlags, replacingStale: true)
+            file = SymbolFile(path: temporary, descriptor: fd)
+            _ = try System.lockExclusively(fd, path: temporary)
+            try file.append(initialContent)
+            try System.rename(temporary, to: path)
+        } catch {
+            System.unlink(temporary)
+            throw Refusal(description: "\(error)", underlying: error)
+        }
+        // The claimed descriptor now refers to the replaced (unlinked) file; it closes with `claimed`.
+        withExtendedLifetime(claimed) {}
+        file.didRename(to: path)
+        return file
+    }
+
+    /// `/tmp/perf-12.map` → `/tmp/.perf-12.map.partial`.
+    static func temporaryPath(for path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return ".\(path).partial" }
+        return "\(path[...slash]).\(path[path.index(after: slash)...]).partial"
+    }
+
+    private static func notRegular(_ path: String, _ error: SystemCallError?) -> Refusal {
+        Refusal(description: "\(path) exists and is not a regular file; refusing to use it", underlying: error)
     }
 }
 

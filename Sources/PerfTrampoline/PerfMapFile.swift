@@ -2,48 +2,35 @@
 ///
 /// Format (perf's `jit-interface.txt`, and samply's parser): one line per symbol,
 /// `START SIZE NAME\n`, START and SIZE in lowercase hex without `0x`, single spaces, every
-/// line newline-terminated, size never zero. Entries are appended with one `write(2)` each on
-/// an `O_APPEND` descriptor, before the code they name can run, so a crash loses nothing.
-final class PerfMapFile {
-    let path: String
-    private let fd: Int32
-    /// How many registry entries this file already holds.
-    private(set) var writtenCount = 0
-    /// Reused between calls, so naming a stub allocates nothing here.
-    private var buffer: [UInt8] = []
+/// line newline-terminated, size never zero. A new file receives the entries the process
+/// already has all at once (written aside, then renamed into place); later entries are
+/// appended with one `write(2)` each on an `O_APPEND` descriptor, before the code they name
+/// can run.
+final class PerfMapFile: SymbolSink {
+    let file: SymbolFile
+    var writtenCount = 0
+    var buffer: [UInt8] = []
 
-    /// perf looks only here; `TMPDIR` is deliberately not consulted.
-    static func path(forProcess pid: Int32) -> String { "/tmp/perf-\(pid).map" }
-
-    init(processID: Int32) throws(OwnedFile.Refusal) {
-        path = Self.path(forProcess: processID)
-        fd = try OwnedFile.open(path, extraFlags: O_WRONLY | O_APPEND)
+    /// perf looks only in /tmp; `TMPDIR` is deliberately not consulted.
+    static func path(forProcess pid: Int32, in directory: String = "/tmp") -> String {
+        "\(directory)/perf-\(pid).map"
     }
 
-    deinit { System.close(fd) }
-
-    /// Appends every registry entry this file does not hold yet. Lines are batched into writes
-    /// of at most 1 MiB; a single new entry is exactly one `write(2)`.
-    func catchUp(with registry: SymbolRegistry) throws(SystemCallError) {
-        buffer.removeAll(keepingCapacity: true)
-        while writtenCount < registry.count {
-            let entry = registry[writtenCount]
-            Self.appendLine(address: entry.address, size: entry.size, name: entry.name, to: &buffer)
-            writtenCount += 1
-            if buffer.count >= 1 << 20 || writtenCount == registry.count {
-                try flush()
-            }
-        }
+    /// Creates and claims the map of `processID`, holding every entry of `registry`.
+    init(processID: Int32, registry: SymbolRegistry, directory: String = "/tmp") throws(OwnedFile.Refusal) {
+        var lines: [UInt8] = []
+        for index in 0..<registry.count { Self.encode(registry[index], into: &lines) }
+        file = try OwnedFile.create(Self.path(forProcess: processID, in: directory),
+                                    extraFlags: O_WRONLY | O_APPEND, initialContent: lines)
+        writtenCount = registry.count
     }
 
-    private func flush() throws(SystemCallError) {
-        let path = self.path
-        let fd = self.fd
-        let result: Result<Void, SystemCallError> = buffer.withUnsafeBytes { bytes in
-            Result { () throws(SystemCallError) in try System.writeAll(fd, bytes, path: path) }
-        }
-        buffer.removeAll(keepingCapacity: true)
-        try result.get()
+    func encode(_ entry: SymbolRegistry.Entry, into buffer: inout [UInt8]) {
+        Self.encode(entry, into: &buffer)
+    }
+
+    static func encode(_ entry: SymbolRegistry.Entry, into buffer: inout [UInt8]) {
+        appendLine(address: entry.address, size: entry.size, name: entry.name, to: &buffer)
     }
 
     /// Appends `START SIZE NAME\n` to `buffer`.

@@ -87,9 +87,14 @@ public final class PerfSupport: @unchecked Sendable {
         let address: UnsafeRawPointer
         do {
             address = try arena.allocate()
-            registry.append(address: UInt(bitPattern: address), size: UInt(arena.template.code.count),
-                            origin: .stub, unwindRoom: arena.unwindRoom, sanitizedName: sanitized)
-            for sink in activeSinks { try sink.catchUp(with: registry) }
+        } catch {
+            failLocked(Self.explain(error))
+            return nil
+        }
+        registry.append(address: UInt(bitPattern: address), size: UInt(arena.template.code.count),
+                        origin: .stub, unwindRoom: arena.unwindRoom, sanitizedName: sanitized)
+        do {
+            try writeNewestEntryLocked(to: activeSinks)
         } catch {
             failLocked("\(error)")
             return nil
@@ -195,21 +200,48 @@ public final class PerfSupport: @unchecked Sendable {
         defer { lock.unlock() }
         registry.append(address: UInt(bitPattern: address), size: UInt(size), origin: .external,
                         sanitizedName: sanitized)
-        if perfMap == nil {
+        if let perfMap {
             do {
-                perfMap = try PerfMapFile(processID: System.processID)
+                try writeNewestEntryLocked(to: [perfMap])
             } catch {
                 throw .setupFailed(error.description)
             }
-        }
-        do {
-            try perfMap?.catchUp(with: registry)
-        } catch {
-            throw .setupFailed(error.description)
+        } else {
+            do {
+                perfMap = try PerfMapFile(processID: System.processID, registry: registry)
+            } catch {
+                registry.removeLast()
+                throw .setupFailed(error.description)
+            }
+            // The map is now ours to keep per process: a fork child must open its own.
+            installForkHandlersLocked()
         }
     }
 
     // MARK: - Internals (lock held)
+
+    /// Writes the registry's newest entry to every sink, all or nothing: if one file cannot
+    /// take it, the files that did are cut back and the entry is forgotten, so no file ever
+    /// names a stub that will not run, and no later write can follow a fragment.
+    private func writeNewestEntryLocked(to sinks: [any SymbolSink]) throws(SystemCallError) {
+        let marks = sinks.map(\.mark)
+        do {
+            for sink in sinks { try sink.catchUp(with: registry) }
+        } catch {
+            for (sink, mark) in zip(sinks, marks) { sink.rollback(to: mark) }
+            registry.removeLast()
+            throw error
+        }
+    }
+
+    /// A failure's one-line reason, with what to do where the cause is a known policy.
+    static func explain(_ error: SystemCallError) -> String {
+        error.refusesExecutableMemory
+            ? "the kernel refuses to make memory executable (mprotect PROT_EXEC: \(error.reasonText)); a policy such "
+                + "as systemd's MemoryDenyWriteExecute=, prctl(PR_SET_MDWE) or SELinux's execmem denial is in force. "
+                + "The program runs unchanged; perf still samples it, without interpreted names"
+            : "\(error)"
+    }
 
     /// The files kept up to date in the current mode. Jitdump mode writes the perf map too,
     /// so a plain `perf record -g` (no inject) still names every frame.
@@ -241,22 +273,35 @@ public final class PerfSupport: @unchecked Sendable {
         let arena = arenas[layout] ?? CodeArena(template: template, layout: layout)
         arenas[layout] = arena
         // Map a chunk now, so that a refused mmap/mprotect is reported here, not mid-run.
-        do { try arena.reserveChunk() } catch { throw .setupFailed(error.description) }
-        var sinks: [any SymbolSink] = []
+        do { try arena.reserveChunk() } catch { throw .setupFailed(Self.explain(error)) }
+        let createdMap = perfMap == nil
         do {
-            if perfMap == nil { perfMap = try PerfMapFile(processID: System.processID) }
-            sinks.append(perfMap!)
-            if requested == .jitDump {
-                if jitDump == nil { jitDump = try JitDumpFile(processID: System.processID, frame: template.frame!) }
-                sinks.append(jitDump!)
+            if let perfMap {
+                try perfMap.catchUp(with: registry)
+            } else {
+                perfMap = try PerfMapFile(processID: System.processID, registry: registry)
             }
+        } catch let refusal as OwnedFile.Refusal {
+            throw .setupFailed(refusal.description)
         } catch {
-            throw .setupFailed(error.description)
+            throw .setupFailed("\(error)")
         }
-        do {
-            for sink in sinks { try sink.catchUp(with: registry) }
-        } catch {
-            throw .setupFailed(error.description)
+        if requested == .jitDump {
+            do {
+                if let jitDump {
+                    try jitDump.catchUp(with: registry)
+                } else {
+                    jitDump = try JitDumpFile(processID: System.processID, frame: template.frame!, registry: registry)
+                }
+            } catch {
+                // Leave nothing behind from this attempt: a map made for it goes too.
+                if createdMap, let path = perfMap?.path {
+                    perfMap = nil
+                    System.unlink(path)
+                }
+                if let refusal = error as? OwnedFile.Refusal { throw .setupFailed(refusal.description) }
+                throw .setupFailed("\(error)")
+            }
         }
         installForkHandlersLocked()
         mode = requested

@@ -41,6 +41,16 @@ struct SymbolRegistry {
         nameEnds.append(names.count)
     }
 
+    /// Forgets the newest entry (its files could not be written; its stub is never published).
+    mutating func removeLast() {
+        addresses.removeLast()
+        unwindRooms.removeLast()
+        sizes.removeLast()
+        origins.removeLast()
+        nameEnds.removeLast()
+        names.removeSubrange((nameEnds.last ?? 0)...)
+    }
+
     subscript(index: Int) -> Entry {
         let start = index == 0 ? 0 : nameEnds[index - 1]
         return Entry(address: addresses[index], size: sizes[index], origin: origins[index],

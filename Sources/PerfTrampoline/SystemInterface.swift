@@ -1,6 +1,7 @@
 // The only file of the library that calls the operating system directly (besides the
 // CShims target). Every call goes through here so that the test-only fault seam can refuse it.
 import CShims
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -22,9 +23,15 @@ struct SystemCallError: Error, CustomStringConvertible {
     }
 }
 
+extension SystemCallError {
+    /// mprotect(PROT_EXEC) refused by policy (MDWE, seccomp, SELinux), not by a bad argument.
+    var refusesExecutableMemory: Bool { call == "mprotect" && (code == EACCES || code == EPERM) }
+}
+
 /// Test-only fault injection, read once from `PERFTRAMPOLINE_FAULT` (comma separated):
 /// `mmap` (ENOMEM), `mprotect` (EACCES), `open` (EACCES), `tmp` (EROFS on open, as a read-only
-/// /tmp gives), `write` (ENOSPC). Unknown words are ignored; production code never sets it.
+/// /tmp gives), `write` (ENOSPC). Unknown words are ignored. Compiled into debug builds only:
+/// in a release build the variable is never read, so no user can change what the library does.
 struct InjectedFaults: OptionSet, Sendable {
     let rawValue: UInt8
     static let mmap = InjectedFaults(rawValue: 1 << 0)
@@ -33,7 +40,16 @@ struct InjectedFaults: OptionSet, Sendable {
     static let readOnlyTmp = InjectedFaults(rawValue: 1 << 3)
     static let write = InjectedFaults(rawValue: 1 << 4)
 
+    #if DEBUG
+    /// Test-only: how many more bytes writes to files whose path starts with `prefix` may
+    /// write before failing with ENOSPC, as a disk that fills up part-way through a write does.
+    static let writeBudget = Mutex<(prefix: String, bytes: Int)?>(nil)
+    #endif
+
     static let active: InjectedFaults = {
+        #if !DEBUG
+        return []
+        #else
         guard let raw = getenv("PERFTRAMPOLINE_FAULT") else { return [] }
         var faults: InjectedFaults = []
         for word in String(cString: raw).split(separator: ",") {
@@ -47,6 +63,7 @@ struct InjectedFaults: OptionSet, Sendable {
             }
         }
         return faults
+        #endif
     }()
 }
 
@@ -123,8 +140,46 @@ enum System {
         return info
     }
 
-    static func truncate(_ fd: Int32, path: String) throws(SystemCallError) {
-        guard ftruncate(fd, 0) == 0 else { throw SystemCallError(call: "ftruncate", subject: path, code: errno) }
+    static func truncate(_ fd: Int32, to length: Int, path: String) throws(SystemCallError) {
+        guard ftruncate(fd, off_t(length)) == 0 else { throw SystemCallError(call: "ftruncate", subject: path, code: errno) }
+    }
+
+    /// `flock(LOCK_EX | LOCK_NB)`: true if taken, false if another open file holds it.
+    static func lockExclusively(_ fd: Int32, path: String) throws(SystemCallError) -> Bool {
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EINTR { continue }
+            if errno == EWOULDBLOCK { return false }
+            throw SystemCallError(call: "flock", subject: path, code: errno)
+        }
+        return true
+    }
+
+    /// `fchmod(0600)`: clears whatever a stale file had, setuid bit included.
+    static func setOwnerOnlyMode(_ fd: Int32, path: String) throws(SystemCallError) {
+        guard fchmod(fd, 0o600) == 0 else { throw SystemCallError(call: "fchmod", subject: path, code: errno) }
+    }
+
+    /// `open(O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)`, mode 0600. With `replacingStale`, an
+    /// existing entry (a file left by a process of our pid that was killed) is unlinked first,
+    /// once; unlinking a planted symlink removes only the link.
+    static func createExclusively(_ path: String, flags extra: Int32, replacingStale: Bool) throws(SystemCallError) -> Int32 {
+        if InjectedFaults.active.contains(.open) { throw SystemCallError(call: "open", subject: path, code: EACCES) }
+        let flags = O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | extra
+        var fd = open(path, flags, mode_t(0o600))
+        if fd < 0 && errno == EEXIST && replacingStale {
+            _ = unlinkFile(path)
+            fd = open(path, flags, mode_t(0o600))
+        }
+        guard fd >= 0 else { throw SystemCallError(call: "open", subject: path, code: errno) }
+        return fd
+    }
+
+    static func rename(_ from: String, to: String) throws(SystemCallError) {
+        guard renameFile(from, to) == 0 else { throw SystemCallError(call: "rename", subject: "\(from) to \(to)", code: errno) }
+    }
+
+    static func unlink(_ path: String) {
+        _ = unlinkFile(path)
     }
 
     /// Writes all of `bytes`, retrying short writes and EINTR.
@@ -134,11 +189,23 @@ enum System {
         }
         var offset = 0
         while offset < bytes.count {
-            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            var allowed = bytes.count - offset
+            #if DEBUG
+            if let budget = InjectedFaults.writeBudget.withLock({ $0 }), path.hasPrefix(budget.prefix) {
+                allowed = min(allowed, budget.bytes)
+                if allowed == 0 { throw SystemCallError(call: "write", subject: path, code: ENOSPC) }
+            }
+            #endif
+            let written = write(fd, bytes.baseAddress! + offset, allowed)
             if written < 0 {
                 if errno == EINTR { continue }
                 throw SystemCallError(call: "write", subject: path, code: errno)
             }
+            #if DEBUG
+            InjectedFaults.writeBudget.withLock { budget in
+                if let current = budget, path.hasPrefix(current.prefix) { budget = (current.prefix, current.bytes - written) }
+            }
+            #endif
             offset += written
         }
     }
@@ -156,5 +223,7 @@ enum System {
     static var effectiveUserID: uid_t { geteuid() }
 }
 
-// At file scope `close` is the C function (inside `System` it would be the method above).
+// At file scope these are the C functions (inside `System` the names are the methods above).
 private func closeFile(_ fd: Int32) -> Int32 { close(fd) }
+private func renameFile(_ from: String, _ to: String) -> Int32 { rename(from, to) }
+private func unlinkFile(_ path: String) -> Int32 { unlink(path) }

@@ -34,7 +34,7 @@ import TestSupport
                             unwindRoom: arena.unwindRoom, sanitizedName: SymbolName.sanitized("toy::f\(index):x.toy"))
         }
         registry.append(address: 0x1000, size: 16, origin: .external, sanitizedName: Array("other-jit".utf8))
-        let file = try JitDumpFile(processID: fakePid, frame: template.frame!, directory: dir)
+        let file = try JitDumpFile(processID: fakePid, frame: template.frame!, registry: SymbolRegistry(), directory: dir)
         try file.catchUp(with: registry)
         let dump = try JitDumpReader(path: file.path)
         #expect(dump.header.magic == 0x4A69_5444)
@@ -78,7 +78,7 @@ import TestSupport
         let target = dir + "/target"
         #expect(symlink(target, dir + "/jit-77.dump") == 0)
         #expect(throws: OwnedFile.Refusal.self) {
-            try JitDumpFile(processID: 77, frame: template.frame!, directory: dir)
+            try JitDumpFile(processID: 77, frame: template.frame!, registry: SymbolRegistry(), directory: dir)
         }
         #expect(!FileManager.default.fileExists(atPath: target))
     }

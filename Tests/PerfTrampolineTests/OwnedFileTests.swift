@@ -19,9 +19,9 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         let target = dir + "/target"
         let link = dir + "/perf-1.map"
         #expect(symlink(target, link) == 0)
-        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.open(link, extraFlags: O_WRONLY | O_APPEND) }
+        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.claim(link, extraFlags: O_WRONLY | O_APPEND) }
         do {
-            _ = try OwnedFile.open(link, extraFlags: O_WRONLY | O_APPEND)
+            _ = try OwnedFile.claim(link, extraFlags: O_WRONLY | O_APPEND)
         } catch {
             #expect(error.description == "\(link) is a symbolic link; refusing to follow it")
         }
@@ -36,7 +36,7 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         createFile(path, "1 1 theirs\n")
         #expect(chown(path, 65534, 65534) == 0)
         do {
-            _ = try OwnedFile.open(path, extraFlags: O_WRONLY | O_APPEND)
+            _ = try OwnedFile.claim(path, extraFlags: O_WRONLY | O_APPEND)
             Issue.record("a file owned by uid 65534 was accepted")
         } catch {
             #expect(error.description == "\(path) exists and is owned by uid 65534, not by us (uid 0); refusing to use it")
@@ -49,17 +49,18 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         defer { removeTree(dir) }
         let path = dir + "/perf-3.map"
         createFile(path, "dead 1 stale\n", mode: 0o644)
-        let opened = try OwnedFile.open(path, extraFlags: O_WRONLY | O_APPEND)
-        #expect(write(opened, "1 2 fresh\n", 10) == 10)
-        var info = stat()
-        #expect(fstat(opened, &info) == 0)
-        #expect(fcntl(opened, F_GETFD) & FD_CLOEXEC != 0)
-        close(opened)
+        do {
+            let opened = try OwnedFile.claim(path, extraFlags: O_WRONLY | O_APPEND)
+            #expect(write(opened.descriptor, "1 2 fresh\n", 10) == 10)
+            #expect(fcntl(opened.descriptor, F_GETFD) & FD_CLOEXEC != 0)
+        }
         #expect(readFile(path) == "1 2 fresh\n")
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+        #expect(info.st_mode & 0o7777 == 0o600, "a stale file's mode is reset, not kept")
 
         let newPath = dir + "/perf-4.map"
-        let created = try OwnedFile.open(newPath, extraFlags: O_WRONLY | O_APPEND)
-        close(created)
+        _ = try OwnedFile.claim(newPath, extraFlags: O_WRONLY | O_APPEND)
         var newInfo = stat()
         #expect(stat(newPath, &newInfo) == 0)
         #expect(newInfo.st_mode & 0o777 == 0o600)
@@ -70,10 +71,10 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         defer { removeTree(dir) }
         let fifo = dir + "/perf-5.map"
         #expect(mkfifo(fifo, 0o600) == 0)
-        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.open(fifo, extraFlags: O_WRONLY | O_APPEND) }
+        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.claim(fifo, extraFlags: O_WRONLY | O_APPEND) }
         let sub = dir + "/perf-6.map"
         #expect(mkdir(sub, 0o700) == 0)
-        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.open(sub, extraFlags: O_WRONLY | O_APPEND) }
+        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.claim(sub, extraFlags: O_WRONLY | O_APPEND) }
     }
 
     @Test func hardLinkedFileIsRefused() throws {
@@ -84,11 +85,59 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         let linked = dir + "/perf-7.map"
         #expect(link(original, linked) == 0)
         do {
-            _ = try OwnedFile.open(linked, extraFlags: O_WRONLY | O_APPEND)
+            _ = try OwnedFile.claim(linked, extraFlags: O_WRONLY | O_APPEND)
             Issue.record("a hard-linked file was accepted")
         } catch {
             #expect(error.description == "\(linked) has 2 hard links; refusing to use it")
         }
         #expect(readFile(original) == "keep\n")
+    }
+
+    /// Issue 16: a stale file of ours with a loose or setuid mode is reused only as 0600.
+    @Test(arguments: [mode_t(0o666), 0o4777, 0o644])
+    func staleFileModeIsResetTo0600(mode: mode_t) throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let path = dir + "/perf-8.map"
+        createFile(path, "dead 1 stale\n")
+        #expect(chmod(path, mode) == 0)
+        _ = try OwnedFile.claim(path, extraFlags: O_WRONLY | O_APPEND)
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+        #expect(info.st_mode & 0o7777 == 0o600)
+        #expect(info.st_size == 0)
+    }
+
+    /// Issue 16: a file whose owner still holds its claim is live, and is never touched, even
+    /// by a process with the same pid (another pid namespace sharing /tmp).
+    @Test func aLiveFileIsRefusedUntouched() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let path = dir + "/perf-9.map"
+        let owner = try OwnedFile.claim(path, extraFlags: O_WRONLY | O_APPEND)
+        try owner.append(Array("1 2 live\n".utf8))
+        do {
+            _ = try OwnedFile.claim(path, extraFlags: O_WRONLY | O_APPEND)
+            Issue.record("a live file was claimed twice")
+        } catch {
+            #expect(error.description.contains("is in use by another live process"))
+        }
+        #expect(readFile(path) == "1 2 live\n")
+        withExtendedLifetime(owner) {}
+    }
+
+    /// A FIFO with no reader gives ENXIO on a non-blocking open: still "not a regular file".
+    @Test func fifoWithoutReaderIsReportedAsNotARegularFile() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let fifo = dir + "/perf-10.map"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        do {
+            _ = try OwnedFile.claim(fifo, extraFlags: O_WRONLY | O_APPEND)
+            Issue.record("a FIFO was accepted")
+        } catch {
+            #expect(error.description == "\(fifo) exists and is not a regular file; refusing to use it")
+            #expect(error.underlying?.code == ENXIO)
+        }
     }
 }

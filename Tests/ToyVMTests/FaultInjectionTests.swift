@@ -9,7 +9,9 @@ import Testing
 
     @Test(arguments: [
         ("mmap", "perf support disabled: mmap failed: Cannot allocate memory"),
-        ("mprotect", "perf support disabled: mprotect failed: Permission denied"),
+        ("mprotect", "perf support disabled: the kernel refuses to make memory executable (mprotect PROT_EXEC: Permission "
+            + "denied); a policy such as systemd's MemoryDenyWriteExecute=, prctl(PR_SET_MDWE) or SELinux's execmem denial "
+            + "is in force. The program runs unchanged; perf still samples it, without interpreted names"),
         ("open", "perf support disabled: cannot open /tmp/perf-PID.map: Permission denied"),
         ("tmp", "perf support disabled: cannot open /tmp/perf-PID.map: Read-only file system"),
         ("write", "perf support disabled: write /tmp/perf-PID.map failed: No space left on device"),
