@@ -78,4 +78,26 @@ import Testing
             #expect(Array(lines.prefix(parentLines.count)) == parentLines)
         }
     }
+
+    /// Issue 16: children SIGKILLed at random moments while their fork handler copies 100,000
+    /// entries never leave a torn line: the copy is written aside and renamed into place, so a
+    /// child's map is empty or complete. 0–10 ms is the issue's scenario; 0–60 ms also lets
+    /// most copies finish (about 40 ms in a debug build here).
+    @Test(arguments: [10_000, 60_000])
+    func childrenKilledWhileCopyingLeaveNoTornLine(maxDelayMicroseconds: Int) throws {
+        let probe = URL(fileURLWithPath: Harness.toyvm).deletingLastPathComponent().appendingPathComponent("ForkKillProbe").path
+        let outcome = try Harness.run(probe, ["100000", "40", "\(maxDelayMicroseconds)"],
+                                      environment: Harness.cleanEnvironment([:]), timeLimit: 300)
+        defer { Harness.reportedPids(outcome).forEach(Harness.removeFiles(of:)) }
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let counts = Dictionary(uniqueKeysWithValues: stride(from: 0, to: 10, by: 2).compactMap { index -> (String, Int)? in
+            let fields = outcome.stdout.split(separator: "\n").first?.split(separator: " ") ?? []
+            guard fields.count >= index + 2, let value = Int(fields[index + 1]) else { return nil }
+            return (String(fields[index]), value)
+        })
+        #expect(counts["trials"] == 40, "\(outcome.stdout)")
+        #expect(counts["torn"] == 0, "\(outcome.stdout)")
+        #expect(counts["partial"] == 0, "\(outcome.stdout)")
+        #expect((counts["complete"] ?? 0) + (counts["empty"] ?? 0) == 40, "\(outcome.stdout)")
+    }
 }
