@@ -63,19 +63,27 @@ static void *run_chain(void *pointer) {
     return 0;
 }
 
+enum { MAX_MAPPINGS = 8192 };
+static uintptr_t starts[MAX_MAPPINGS], ends[MAX_MAPPINGS];
+
+// Reads this process's mappings, in address order, into starts/ends; returns how many.
+static int read_mappings(void) {
+    FILE *maps = fopen("/proc/self/maps", "r");
+    if (!maps) return 0;
+    int count = 0;
+    char line[4096];
+    while (count < MAX_MAPPINGS && fgets(line, sizeof line, maps)) {
+        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &starts[count], &ends[count]) == 2) count++;
+    }
+    fclose(maps);
+    return count;
+}
+
 // The start of the run of mappings that are contiguous with the one holding `address`, going
 // down: the highest address at which a stack can end below the chunk; `free_below` receives
 // the size of the free space under it.
 static uintptr_t lowest_contiguous_start(uintptr_t address, uintptr_t *chunk_start, uintptr_t *free_below) {
-    FILE *maps = fopen("/proc/self/maps", "r");
-    if (!maps) return 0;
-    uintptr_t starts[8192], ends[8192];
-    int count = 0;
-    char line[4096];
-    while (count < 8192 && fgets(line, sizeof line, maps)) {
-        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &starts[count], &ends[count]) == 2) count++;
-    }
-    fclose(maps);
+    int count = read_mappings();
     int index = -1;
     for (int i = 0; i < count; i++) {
         if (starts[i] <= address && address < ends[i]) index = i;
@@ -91,15 +99,7 @@ static uintptr_t lowest_contiguous_start(uintptr_t address, uintptr_t *chunk_sta
 // arena's next reservation (placed top-down in the highest gap that fits) lands at the top of a
 // large gap and leaves room for a stack right below it, on every run.
 static void plug_small_gaps(void) {
-    FILE *maps = fopen("/proc/self/maps", "r");
-    if (!maps) return;
-    uintptr_t starts[8192], ends[8192];
-    int count = 0;
-    char line[4096];
-    while (count < 8192 && fgets(line, sizeof line, maps)) {
-        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &starts[count], &ends[count]) == 2) count++;
-    }
-    fclose(maps);
+    int count = read_mappings();
     for (int i = 0; i + 1 < count; i++) {
         uintptr_t gap = starts[i + 1] - ends[i];
         if (gap > 0 && gap < (2u << 20)) {
