@@ -50,9 +50,9 @@ let package = Package(
         // Test program: a thread stack mapped right below the jitdump arena (JitDumpTests).
         .executableTarget(name: "StackLayoutProbe", dependencies: ["PerfTrampoline", "CShims"],
                           path: "Tests/StackLayoutProbe"),
-        // Test program: fork children killed while copying 100k entries (ForkTests).
-        .executableTarget(name: "ForkKillProbe", dependencies: ["PerfTrampoline", "CShims"],
-                          path: "Tests/ForkKillProbe"),
+        // Test program: fork children killed while copying 100k entries, entries across fork (ForkTests).
+        .executableTarget(name: "ForkProbe", dependencies: ["PerfTrampoline", "CShims"],
+                          path: "Tests/ForkProbe"),
         .testTarget(name: "FlameGraphTests", dependencies: ["FlameGraph"]),
         // Helpers shared by the test targets (a jitdump reader); in no product.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

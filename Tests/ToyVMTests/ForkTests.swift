@@ -5,6 +5,8 @@ import Testing
 @Suite struct ForkTests {
     static func program(_ name: String) -> String { Harness.programs.appendingPathComponent(name).path }
 
+    static let forkProbe = URL(fileURLWithPath: Harness.toyvm).deletingLastPathComponent().appendingPathComponent("ForkProbe").path
+
     static func value(_ key: String, in stdout: String) -> String? {
         stdout.split(separator: "\n").last { $0.hasPrefix(key + " ") }.map { String($0.dropFirst(key.count + 1)) }
     }
@@ -85,8 +87,7 @@ import Testing
     /// most copies finish (about 40 ms in a debug build here).
     @Test(arguments: [10_000, 60_000])
     func childrenKilledWhileCopyingLeaveNoTornLine(maxDelayMicroseconds: Int) throws {
-        let probe = URL(fileURLWithPath: Harness.toyvm).deletingLastPathComponent().appendingPathComponent("ForkKillProbe").path
-        let outcome = try Harness.run(probe, ["100000", "40", "\(maxDelayMicroseconds)"],
+        let outcome = try Harness.run(Self.forkProbe, ["kill", "100000", "40", "\(maxDelayMicroseconds)"],
                                       environment: Harness.cleanEnvironment([:]), timeLimit: 300)
         defer { Harness.reportedPids(outcome).forEach(Harness.removeFiles(of:)) }
         #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -99,5 +100,21 @@ import Testing
         #expect(counts["torn"] == 0, "\(outcome.stdout)")
         #expect(counts["partial"] == 0, "\(outcome.stdout)")
         #expect((counts["complete"] ?? 0) + (counts["empty"] ?? 0) == 40, "\(outcome.stdout)")
+    }
+
+    /// Issue 14: entries of another code generator, announced with profiling off, follow the
+    /// same fork rules as stubs: the child's entry goes to the child's own map (which also
+    /// holds the inherited one), never to the parent's.
+    @Test func externalEntriesAfterForkGoToTheChildsOwnMap() throws {
+        let outcome = try Harness.run(Self.forkProbe, ["entry"], environment: Harness.cleanEnvironment([:]))
+        let parent = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
+        let child = Int32(Self.value("child pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("child status 0"))
+        let parentNames = (Harness.mapLines(parent) ?? []).map { $0.split(separator: " ").last.map(String.init) ?? "" }
+        let childNames = (Harness.mapLines(child) ?? []).map { $0.split(separator: " ").last.map(String.init) ?? "" }
+        #expect(parentNames == ["jit::parent_entry"])
+        #expect(childNames == ["jit::parent_entry", "jit::child_entry"])
     }
 }

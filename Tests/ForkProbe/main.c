@@ -1,13 +1,18 @@
-// Test program for issue 16: fork children are SIGKILLed at random moments while their atfork
-// handler copies the parent's entries into their own perf map; no child map may end in a torn
-// line.
+// Fork test programs (ForkTests).
 //
-//   fork-kill-probe STUBS TRIALS [MAX_DELAY_US]   (kill 0..MAX_DELAY_US after fork; default 10000)
+//   fork-probe kill STUBS TRIALS [MAX_DELAY_US]
+//     Issue 16: fork children are SIGKILLed 0..MAX_DELAY_US (default 10000) after fork(), while
+//     their atfork handler copies the parent's entries into their own perf map; no child map may
+//     end in a torn line. Prints "trials T torn X complete C partial P empty E". complete: the
+//     child's map has all STUBS lines; empty: killed before the copy was renamed into place;
+//     partial: whole lines but fewer (a bug: the copy is atomic); torn: a line that does not parse.
 //
-// Prints "trials T torn X complete C partial P empty E" and exits 0 (the test judges), or 2 on a
-// setup problem. complete: the child's map has all STUBS lines; empty: it was killed before
-// the copy was renamed into place; partial: whole lines but fewer (a bug: the copy is atomic);
-// torn: a line that does not parse (the bug this guards against).
+//   fork-probe entry
+//     Issue 14: with profiling off, the process announces one entry of another code generator
+//     (perftrampoline_write_entry), forks, and the child announces another. Prints
+//     "pid P" and "child pid C"; the child's entry must be in /tmp/perf-C.map only.
+//
+// Exits 0 (the test judges), or 2 on a setup problem.
 #include <perftrampoline.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,17 +44,43 @@ static int check_map(const char *path, long *lines) {
     return ok;
 }
 
-int main(int argc, const char **argv) {
-    if (argc < 3) {
-        fprintf(stderr, "usage: fork-kill-probe STUBS TRIALS\n");
+static int entry_then_fork(void) {
+    static const unsigned char parent_code[16], child_code[16];
+    if (perftrampoline_write_entry(parent_code, sizeof parent_code, "jit::parent_entry") != PERFTRAMPOLINE_OK) {
+        fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
         return 2;
     }
+    fflush(stdout);
+    pid_t child = fork();
+    if (child < 0) return 2;
+    if (child == 0) {
+        int status = perftrampoline_write_entry(child_code, sizeof child_code, "jit::child_entry");
+        _exit(status == PERFTRAMPOLINE_OK ? 0 : 3);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    printf("child status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    printf("child pid %d\n", (int)child);
+    printf("pid %d\n", (int)getpid());
+    return 0;
+}
+
+static int kill_while_copying(int argc, const char **argv);
+
+int main(int argc, const char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "entry") == 0) return entry_then_fork();
+    if (argc >= 4 && strcmp(argv[1], "kill") == 0) return kill_while_copying(argc - 1, argv + 1);
+    fprintf(stderr, "usage: fork-probe kill STUBS TRIALS [MAX_DELAY_US] | fork-probe entry\n");
+    return 2;
+}
+
+static int kill_while_copying(int argc, const char **argv) {
     long stubs = strtol(argv[1], NULL, 10), trials = strtol(argv[2], NULL, 10);
     int max_delay = argc > 3 ? atoi(argv[3]) : 10000;
     if (max_delay < 1) max_delay = 1;
     const char *mode[] = {argv[0], "-Xperf"};
     if (perftrampoline_configure(2, mode) != PERFTRAMPOLINE_MODE_PERF_MAP) {
-        fprintf(stderr, "fork-kill-probe: profiling did not start\n");
+        fprintf(stderr, "fork-probe: profiling did not start\n");
         return 2;
     }
     perftrampoline_slot *slots = calloc((size_t)stubs, sizeof *slots);
@@ -57,7 +88,7 @@ int main(int argc, const char **argv) {
         char name[64];
         snprintf(name, sizeof name, "probe::f%ld:fork_kill.c", i);
         if (!perftrampoline_make_stub(&slots[i], name)) {
-            fprintf(stderr, "fork-kill-probe: stub %ld: %s\n", i, perftrampoline_last_error());
+            fprintf(stderr, "fork-probe: stub %ld: %s\n", i, perftrampoline_last_error());
             return 2;
         }
     }
