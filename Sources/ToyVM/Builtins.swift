@@ -94,6 +94,10 @@ enum Builtins {
             default: return .failure(Failure(message: "sleep() needs a number of seconds, not \(arguments[0].typeName)"))
             }
             guard seconds.isFinite, seconds >= 0 else { return .failure(Failure(message: "sleep() needs a non-negative number of seconds")) }
+            // Beyond this the conversion to whole seconds would trap; no sleep is that long anyway.
+            guard seconds <= 1e15 else {
+                return .failure(Failure(message: "sleep(): \(arguments[0].formatted()) seconds is too long (at most 1e15)"))
+            }
             var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.towardZero)) * 1e9))
             var remaining = timespec()
             while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }

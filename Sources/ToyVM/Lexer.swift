@@ -35,6 +35,9 @@ struct Lexer {
     private var line = 1
     private var lineStart = 0
     private var nesting = 0
+    /// Where the last column was counted: counting resumes from there, so columns cost time
+    /// linear in the line's length overall, not per token (a 2 MB line stays fast).
+    private let counted = ColumnCounter()
 
     init(source: String, file: String) {
         bytes = Array(source.utf8)
@@ -53,9 +56,14 @@ struct Lexer {
 
     /// 1-based column of `index`, counting characters (UTF-8 continuation bytes do not count).
     private var column: Int {
-        var count = 1
-        for byte in bytes[lineStart..<index] where byte & 0xC0 != 0x80 { count += 1 }
-        return count
+        if counted.lineStart != lineStart || counted.index > index {
+            counted.lineStart = lineStart
+            counted.index = lineStart
+            counted.column = 1
+        }
+        for byte in bytes[counted.index..<index] where byte & 0xC0 != 0x80 { counted.column += 1 }
+        counted.index = index
+        return counted.column
     }
 
     private func error(_ message: String, column: Int? = nil) -> SyntaxError {
@@ -193,4 +201,11 @@ struct Lexer {
     }
 
     private static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+}
+
+/// The lexer's column cache (a reference, so the non-mutating `column` can advance it).
+private final class ColumnCounter {
+    var lineStart = -1
+    var index = 0
+    var column = 1
 }

@@ -1,10 +1,18 @@
 /// Recursive-descent parser for the toy language (precedence, lowest first: `or`, `and`,
 /// `not`, comparisons, `+ -`, `* / %`, unary `-`, call and index, primaries).
 struct Parser {
+    /// Deepest nesting accepted — brackets, calls, blocks, unary operators, and chains of
+    /// binary operators or calls, which nest in the syntax tree all the same. Deeper input is
+    /// `nesting too deep`, a syntax error, instead of overflowing the native stack of the parser,
+    /// the compiler or the tree's destructor.
+    static let nestingLimit = 500
+
     private let tokens: [Token]
     private let file: String
     private var position = 0
     private var functionDepth = 0
+    /// Current nesting (see ``nestingLimit``).
+    private var depth = 0
 
     static func parse(_ source: String, file: String) throws(SyntaxError) -> [Statement] {
         var parser = Parser(tokens: try Lexer.tokenize(source, file: file), file: file)
@@ -74,6 +82,21 @@ struct Parser {
         return name
     }
 
+    /// One level deeper for `body`; past ``nestingLimit`` a syntax error at the current token.
+    private mutating func nested<T>(_ levels: Int = 1, _ body: (inout Parser) throws(SyntaxError) -> T) throws(SyntaxError) -> T {
+        try deeper(levels)
+        defer { depth -= levels }
+        return try body(&self)
+    }
+
+    private mutating func deeper(_ levels: Int) throws(SyntaxError) {
+        depth += levels
+        if depth > Self.nestingLimit {
+            depth -= levels
+            throw error("nesting too deep (more than \(Self.nestingLimit) levels of brackets, blocks, calls or operators)")
+        }
+    }
+
     private mutating func skipSeparators() {
         while current.kind == .newline || check(.semicolon) { _ = advance() }
     }
@@ -102,6 +125,10 @@ struct Parser {
     }
 
     private mutating func block(_ context: String) throws(SyntaxError) -> [Statement] {
+        try nested { parser throws(SyntaxError) in try parser.blockBody(context) }
+    }
+
+    private mutating func blockBody(_ context: String) throws(SyntaxError) -> [Statement] {
         _ = try expect(.leftBrace, context)
         var statements: [Statement] = []
         skipSeparators()
@@ -206,12 +233,18 @@ struct Parser {
 
     // MARK: Expressions
 
-    private mutating func expression() throws(SyntaxError) -> Expression { try orExpression() }
+    private mutating func expression() throws(SyntaxError) -> Expression {
+        try nested { parser throws(SyntaxError) in try parser.orExpression() }
+    }
 
     private mutating func orExpression() throws(SyntaxError) -> Expression {
         var left = try andExpression()
+        var chain = 0
+        defer { depth -= chain }
         while check(.or) {
             let op = advance()
+            try deeper(1)
+            chain += 1
             left = Expression(kind: .or(left, try andExpression()), line: op.line, column: op.column)
         }
         return left
@@ -219,8 +252,12 @@ struct Parser {
 
     private mutating func andExpression() throws(SyntaxError) -> Expression {
         var left = try notExpression()
+        var chain = 0
+        defer { depth -= chain }
         while check(.and) {
             let op = advance()
+            try deeper(1)
+            chain += 1
             left = Expression(kind: .and(left, try notExpression()), line: op.line, column: op.column)
         }
         return left
@@ -229,7 +266,8 @@ struct Parser {
     private mutating func notExpression() throws(SyntaxError) -> Expression {
         if check(.not) {
             let op = advance()
-            return Expression(kind: .not(try notExpression()), line: op.line, column: op.column)
+            let operand = try nested { parser throws(SyntaxError) in try parser.notExpression() }
+            return Expression(kind: .not(operand), line: op.line, column: op.column)
         }
         return try comparison()
     }
@@ -251,8 +289,12 @@ struct Parser {
     private mutating func binaryLevel(_ operators: [Symbol: BinaryOperator],
                                       _ operand: (inout Parser) throws(SyntaxError) -> Expression) throws(SyntaxError) -> Expression {
         var left = try operand(&self)
+        var chain = 0
+        defer { depth -= chain }
         while case .symbol(let symbol) = current.kind, let op = operators[symbol] {
             let token = advance()
+            try deeper(1)  // a left-associative chain nests in the tree: 1+1+1 is ((1+1)+1)
+            chain += 1
             left = Expression(kind: .binary(op, left, try operand(&self)), line: token.line, column: token.column)
         }
         return left
@@ -261,7 +303,7 @@ struct Parser {
     private mutating func unary() throws(SyntaxError) -> Expression {
         if check(.minus) {
             let token = advance()
-            let operand = try unary()
+            let operand = try nested { parser throws(SyntaxError) in try parser.unary() }
             // Fold literals so that -9223372036854775808 and -1.5 are constants.
             if case .float(let value) = operand.kind {
                 return Expression(kind: .float(-value), line: token.line, column: token.column)
@@ -276,7 +318,13 @@ struct Parser {
 
     private mutating func postfix() throws(SyntaxError) -> Expression {
         var expression = try primary()
+        var chain = 0
+        defer { depth -= chain }
         while true {
+            if check(.leftParen) || check(.leftBracket) {
+                try deeper(1)  // f(1)(2)[3] nests in the tree like brackets do
+                chain += 1
+            }
             if check(.leftParen) {
                 let token = advance()
                 var arguments: [Expression] = []

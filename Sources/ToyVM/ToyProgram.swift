@@ -14,11 +14,24 @@ public struct ToyProgram {
     let arguments: [String]
 
     /// Compiles `source`; `file` is the name used in errors and in the profiler's names.
+    ///
+    /// Parsing and compiling run on a thread of their own with a 256 MB stack (less where the
+    /// address space is limited), so input nested up to ``Parser/nestingLimit`` compiles
+    /// whatever `ulimit -s` is, and deeper input is a clean syntax error, never a crash.
     public init(source: String, file: String, arguments: [String] = []) throws(SyntaxError) {
-        let statements = try Parser.parse(source, file: file)
-        var compiler = Compiler(file: file)
-        module = try compiler.compileModule(statements)
-        globalNames = compiler.globals.names
+        var result: Result<(FunctionObject, [String]), SyntaxError>?
+        let ran = LargeStack.run(sizes: [256 << 20, 64 << 20, 16 << 20]) {
+            result = Result { () throws(SyntaxError) in
+                let statements = try Parser.parse(source, file: file)
+                var compiler = Compiler(file: file)
+                let module = try compiler.compileModule(statements)
+                return (module, compiler.globals.names)
+            }
+        }
+        guard ran, let result else {
+            throw SyntaxError(file: file, line: 1, column: 1, message: "cannot start the compiler thread (address space exhausted?)")
+        }
+        (module, globalNames) = try result.get()
         self.arguments = arguments
     }
 }

@@ -49,18 +49,38 @@ extension Value {
         }
     }
 
-    /// The form inside a list: strings quoted.
+    /// The form inside a list: strings quoted. A list that contains itself prints its inner
+    /// occurrence as `[...]`, as Python does.
     func repr() -> String {
+        var open: Set<ObjectIdentifier> = []
+        return repr(open: &open)
+    }
+
+    private func repr(open: inout Set<ObjectIdentifier>) -> String {
         switch self {
         case .none, .undefined: "nil"
         case .bool(let value): value ? "true" : "false"
         case .int(let value): String(value)
         case .float(let value): Self.format(value)
         case .string(let text): Self.quote(text)
-        case .list(let list): "[" + list.elements.map { $0.repr() }.joined(separator: ", ") + "]"
+        case .list(let list):
+            if open.contains(ObjectIdentifier(list)) {
+                "[...]"
+            } else {
+                Self.listRepr(list, open: &open)
+            }
         case .function(let function): "<fn \(function.name)>"
         case .builtin(let builtin): "<builtin \(builtin.name)>"
         }
+    }
+
+    private static func listRepr(_ list: ListObject, open: inout Set<ObjectIdentifier>) -> String {
+        open.insert(ObjectIdentifier(list))
+        defer { open.remove(ObjectIdentifier(list)) }
+        var parts: [String] = []
+        parts.reserveCapacity(list.elements.count)
+        for element in list.elements { parts.append(element.repr(open: &open)) }
+        return "[" + parts.joined(separator: ", ") + "]"
     }
 
     static func format(_ value: Double) -> String {
@@ -84,8 +104,20 @@ extension Value {
         return result + "\""
     }
 
-    /// Structural equality; ints and floats compare numerically.
+    /// Structural equality; ints and floats compare numerically. Cyclic lists compare without
+    /// unbounded recursion: a pair of lists already being compared further up is taken as
+    /// equal there (the two structures are equal if no difference is found anywhere).
     func equals(_ other: Value) -> Bool {
+        var assumed: Set<ListPair> = []
+        return equals(other, assuming: &assumed)
+    }
+
+    private struct ListPair: Hashable {
+        let left: ObjectIdentifier
+        let right: ObjectIdentifier
+    }
+
+    private func equals(_ other: Value, assuming assumed: inout Set<ListPair>) -> Bool {
         switch (self, other) {
         case (.none, .none), (.undefined, .undefined), (.none, .undefined), (.undefined, .none): true
         case (.bool(let a), .bool(let b)): a == b
@@ -95,11 +127,20 @@ extension Value {
         case (.float(let a), .int(let b)): a == Double(b)
         case (.string(let a), .string(let b)): a == b
         case (.list(let a), .list(let b)):
-            a === b || (a.elements.count == b.elements.count
-                && zip(a.elements, b.elements).allSatisfy { $0.equals($1) })
+            Self.listsEqual(a, b, assuming: &assumed)
         case (.function(let a), .function(let b)): a === b
         case (.builtin(let a), .builtin(let b)): a == b
         default: false
         }
+    }
+
+    private static func listsEqual(_ a: ListObject, _ b: ListObject, assuming assumed: inout Set<ListPair>) -> Bool {
+        if a === b { return true }
+        guard a.elements.count == b.elements.count else { return false }
+        let pair = ListPair(left: ObjectIdentifier(a), right: ObjectIdentifier(b))
+        if !assumed.insert(pair).inserted { return true }
+        defer { assumed.remove(pair) }
+        for (x, y) in zip(a.elements, b.elements) where !x.equals(y, assuming: &assumed) { return false }
+        return true
     }
 }

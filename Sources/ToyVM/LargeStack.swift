@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs work on a thread whose native stack size is chosen here, not by `ulimit -s`: the front
+/// end (bounded by ``Parser/nestingLimit``) and the interpreter (bounded by the recursion limit)
+/// then fit whatever the user's stack limit. Stacks are reserved, not committed.
+enum LargeStack {
+    /// Runs `body` on a new thread with the first stack size in `sizes` that can be reserved
+    /// (a tight `ulimit -v` refuses the larger ones) and waits for it. False if none could.
+    static func run(sizes: [Int], _ body: @escaping () -> Void) -> Bool {
+        let box = Unmanaged.passRetained(Work(body))
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        for size in sizes {
+            pthread_attr_setstacksize(&attributes, size)
+            #if canImport(Glibc)
+            var thread = pthread_t()
+            #else
+            var thread: pthread_t?
+            #endif
+            let created = pthread_create(&thread, &attributes, { raw in
+                Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue().body()
+                return nil
+            }, box.toOpaque())
+            if created == 0 {
+                #if canImport(Glibc)
+                pthread_join(thread, nil)
+                #else
+                pthread_join(thread!, nil)
+                #endif
+                return true
+            }
+        }
+        box.release()
+        return false
+    }
+
+    private final class Work {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+}
