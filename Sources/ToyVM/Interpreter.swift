@@ -38,12 +38,23 @@ public final class Interpreter {
     let recursionLimit: Int
     let output: Output
 
-    init(globalNames: [String], arguments: [String], recursionLimit: Int, output: Output) {
+    /// Nil when not even the smallest value stack can be allocated.
+    init?(globalNames: [String], arguments: [String], recursionLimit: Int, output: Output) {
+        // 16 Mi values (384 MB of address space, committed only as used); halved while the
+        // address space refuses it (`ulimit -v`), so a tight limit gives a smaller stack and an
+        // earlier "value stack is full" error, never a trap.
+        var capacity = 1 << 24
+        var memory: UnsafeMutableRawPointer? = nil
+        while memory == nil && capacity >= 1 << 12 {
+            memory = malloc(capacity * MemoryLayout<Value>.stride)
+            if memory == nil { capacity /= 2 }
+        }
+        guard let memory else { return nil }
         self.globalNames = globalNames
         self.recursionLimit = recursionLimit
         self.output = output
-        stackCapacity = 1 << 24
-        stack = .allocate(capacity: stackCapacity)
+        stackCapacity = capacity
+        stack = memory.bindMemory(to: Value.self, capacity: capacity)
         globals = .allocate(capacity: globalNames.count)
         globals.initialize(repeating: .undefined, count: globalNames.count)
         for builtin in Builtin.allCases { globals[builtin.rawValue] = .builtin(builtin) }
@@ -54,7 +65,7 @@ public final class Interpreter {
 
     deinit {
         stack.deinitialize(count: state.pointee.initializedTop)
-        stack.deallocate()
+        free(stack)
         globals.deinitialize(count: globalNames.count)
         globals.deallocate()
         state.deinitialize(count: 1)

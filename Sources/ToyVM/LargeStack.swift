@@ -9,21 +9,25 @@ import Darwin
 /// then fit whatever the user's stack limit. Stacks are reserved, not committed.
 enum LargeStack {
     /// Runs `body` on a new thread with the first stack size in `sizes` that can be reserved
-    /// (a tight `ulimit -v` refuses the larger ones) and waits for it. False if none could.
-    static func run(sizes: [Int], _ body: @escaping () -> Void) -> Bool {
-        let box = Unmanaged.passRetained(Work(body))
+    /// (a tight `ulimit -v` refuses the larger ones) and waits for it; `body` is told the size.
+    /// False if no size could be reserved.
+    static func run(sizes: [Int], _ body: @escaping (_ stackSize: Int) -> Void) -> Bool {
+        let work = Work(body)
+        let box = Unmanaged.passRetained(work)
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
         for size in sizes {
             pthread_attr_setstacksize(&attributes, size)
+            work.stackSize = size
             #if canImport(Glibc)
             var thread = pthread_t()
             #else
             var thread: pthread_t?
             #endif
             let created = pthread_create(&thread, &attributes, { raw in
-                Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue().body()
+                let work = Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue()
+                work.body(work.stackSize)
                 return nil
             }, box.toOpaque())
             if created == 0 {
@@ -40,7 +44,8 @@ enum LargeStack {
     }
 
     private final class Work {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
+        let body: (Int) -> Void
+        var stackSize = 0
+        init(_ body: @escaping (Int) -> Void) { self.body = body }
     }
 }

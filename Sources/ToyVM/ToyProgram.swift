@@ -20,7 +20,7 @@ public struct ToyProgram {
     /// whatever `ulimit -s` is, and deeper input is a clean syntax error, never a crash.
     public init(source: String, file: String, arguments: [String] = []) throws(SyntaxError) {
         var result: Result<(FunctionObject, [String]), SyntaxError>?
-        let ran = LargeStack.run(sizes: [256 << 20, 64 << 20, 16 << 20]) {
+        let ran = LargeStack.run(sizes: [256 << 20, 64 << 20, 16 << 20]) { _ in
             result = Result { () throws(SyntaxError) in
                 let statements = try Parser.parse(source, file: file)
                 var compiler = Compiler(file: file)
@@ -39,11 +39,15 @@ public struct ToyProgram {
 /// Runs toy programs on a thread with a native stack large enough for deep interpreted
 /// recursion (every interpreted call is a native call, plus a trampoline frame when profiling).
 public enum ToyRunner {
-    /// Nested interpreted calls allowed before `recursion limit exceeded`.
+    /// Nested interpreted calls allowed before `recursion limit exceeded`, with the full stack.
     public static let recursionLimit = 200_000
     /// Native stack of the interpreter thread. Reserved, not committed: pages are touched only
-    /// as deep as the recursion goes.
-    static let nativeStackSize = 4 << 30
+    /// as deep as the recursion goes. Where the address space is limited (`ulimit -v`), a
+    /// smaller stack is taken and the recursion limit shrinks with it.
+    static let nativeStackSizes = [4 << 30, 1 << 30, 256 << 20, 64 << 20, 16 << 20]
+    /// Native stack budgeted per interpreted call (an evaluator frame, a trampoline frame and
+    /// the builtins' frames, in a debug build, with room to spare).
+    static let stackBytesPerCall = (4 << 30) / recursionLimit
 
     /// Routes PerfTrampoline's warnings to stderr as `toyvm: warning: …`.
     public static let logger = Logger(label: "toyvm") { _ in WarningLogHandler(program: "toyvm") }
@@ -52,33 +56,21 @@ public enum ToyRunner {
     /// error). The process ends from the interpreter thread itself, so a `fork()`ed child — which
     /// has only that thread — exits the same way as its parent.
     public static func runAndExit(_ program: ToyProgram) -> Never {
-        let box = Unmanaged.passRetained(ProgramBox(program))
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        var stackSize = nativeStackSize
-        var thread = pthread_t()
-        var created: Int32 = -1
-        while created != 0 && stackSize >= 64 << 20 {
-            pthread_attr_setstacksize(&attributes, stackSize)
-            created = pthread_create(&thread, &attributes, { raw in
-                let program = Unmanaged<ProgramBox>.fromOpaque(raw!).takeRetainedValue().program
-                exit(ToyRunner.run(program))
-            }, box.toOpaque())
-            stackSize /= 2
+        let started = LargeStack.run(sizes: nativeStackSizes) { stackSize in
+            exit(ToyRunner.run(program, recursionLimit: min(recursionLimit, stackSize / stackBytesPerCall)))
         }
-        guard created == 0 else {
-            writeError("toyvm: error: cannot start the interpreter thread")
-            exit(1)
-        }
-        pthread_join(thread, nil)
-        exit(0)
+        if !started { writeError("toyvm: error: cannot start the interpreter thread (address space exhausted?)") }
+        exit(1)
     }
 
     /// Runs `program` on the calling thread; returns the exit status.
-    public static func run(_ program: ToyProgram) -> Int32 {
+    public static func run(_ program: ToyProgram, recursionLimit: Int = recursionLimit) -> Int32 {
         let output = Output()
-        let interpreter = Interpreter(globalNames: program.globalNames, arguments: program.arguments,
-                                      recursionLimit: recursionLimit, output: output)
+        guard let interpreter = Interpreter(globalNames: program.globalNames, arguments: program.arguments,
+                                            recursionLimit: recursionLimit, output: output) else {
+            writeError("toyvm: error: not enough memory for the interpreter's value stack")
+            return 1
+        }
         let error = interpreter.runModule(program.module)
         output.flush()
         if let error {
@@ -89,7 +81,4 @@ public enum ToyRunner {
     }
 }
 
-private final class ProgramBox {
-    let program: ToyProgram
-    init(_ program: ToyProgram) { self.program = program }
-}
+

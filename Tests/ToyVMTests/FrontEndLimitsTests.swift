@@ -77,4 +77,22 @@ import Testing
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout == "[1, [...]] [1, [...]]\ntrue true false\n")
     }
+
+    /// Issue 16: under an address-space limit the interpreter takes a smaller native stack and
+    /// value stack instead of aborting, with and without profiling (profiling must never turn a
+    /// working run into a failing one), and deep recursion is still a clean error.
+    @Test(arguments: [300_000, 999_800, 4_400_000])
+    func addressSpaceLimitsDegradeCleanly(kilobytes: Int) throws {
+        for flags in [[], ["-Xperf"]] {
+            let outcome = try Harness.run("/bin/sh", ["-c", "ulimit -v \(kilobytes) && exec \"$@\"", "sh", Harness.toyvm]
+                                          + flags + ["-c", "print(1)"], environment: Harness.cleanEnvironment())
+            defer { Harness.reportedPids(outcome).forEach(Harness.removeFiles(of:)) }
+            #expect(outcome.status == 0, "ulimit -v \(kilobytes) \(flags): \(outcome.stderr.prefix(300))")
+            #expect(outcome.stdout == "1\n")
+        }
+        let deep = try Harness.run("/bin/sh", ["-c", "ulimit -v \(kilobytes) && exec \"$@\"", "sh", Harness.toyvm, "-c",
+                                               "fn f(n) { if n == 0 { return 0 } return 1 + f(n - 1) }\nprint(f(10000000))"])
+        #expect(deep.status == 1, "\(deep.stderr.prefix(300))")
+        #expect(deep.stderr.contains("recursion limit exceeded"))
+    }
 }
