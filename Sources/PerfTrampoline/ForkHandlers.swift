@@ -20,7 +20,10 @@ enum ForkHandlers {
             {
                 let perf = PerfSupport.shared
                 perf.lock.reinitializeInChild()
-                perf.lock.withLock { perf.reopenAfterFork() }
+                // A failure is logged after the lock is released, as everywhere.
+                if let (logger, message) = perf.lock.withLock({ perf.reopenAfterFork() }) {
+                    logger.warning("\(message)")
+                }
             }
         )
     }

@@ -39,6 +39,7 @@ public final class PerfSupport: @unchecked Sendable {
     private var perfMap: PerfMapFile?
     private var jitDump: JitDumpFile?
     private var offReason: String?
+    private var lastWarning: String?
     private var logger = StandardErrorLogHandler.logger()
     private var forkHandlersInstalled = false
 
@@ -81,14 +82,19 @@ public final class PerfSupport: @unchecked Sendable {
     func makeStub(load: () -> UInt, publish: (UInt) -> Void, name: String) -> UnsafeRawPointer? {
         let sanitized = SymbolName.sanitized(name)
         lock.lock()
-        defer { lock.unlock() }
+        var warning: (Logger, String)?
+        defer {
+            lock.unlock()
+            // Outside the lock: a log handler may read `status`.
+            if let (logger, message) = warning { logger.warning("\(message)") }
+        }
         if let existing = UnsafeRawPointer(bitPattern: load()) { return existing }  // another thread won
         guard mode != .off, let arena = arenas[Self.layout(for: mode)] else { return nil }
         let address: UnsafeRawPointer
         do {
             address = try arena.allocate()
         } catch {
-            failLocked(Self.explain(error))
+            warning = failLocked(Self.explain(error))
             return nil
         }
         registry.append(address: UInt(bitPattern: address), size: UInt(arena.template.code.count),
@@ -96,7 +102,7 @@ public final class PerfSupport: @unchecked Sendable {
         do {
             try writeNewestEntryLocked(to: activeSinks)
         } catch {
-            failLocked("\(error)")
+            warning = failLocked("\(error)")
             return nil
         }
         publish(UInt(bitPattern: address))
@@ -306,6 +312,7 @@ public final class PerfSupport: @unchecked Sendable {
         installForkHandlersLocked()
         mode = requested
         offReason = nil
+        lastWarning = nil
         setActive(true)
     }
 
@@ -315,17 +322,26 @@ public final class PerfSupport: @unchecked Sendable {
         perftrampoline_set_active_flag(active ? 1 : 0)
     }
 
-    /// A failure after activation: off, one warning, status says why.
-    private func failLocked(_ reason: String) {
+    /// A failure after activation: off, status says why; returns the warning for the caller
+    /// to log once it has released the lock (nil if it repeats the last one).
+    private func failLocked(_ reason: String) -> (Logger, String)? {
         mode = .off
         setActive(false)
         offReason = reason
-        logger.warning("perf support disabled: \(reason)")
+        return warningLocked("perf support disabled: \(reason)")
+    }
+
+    /// The warning to log, unless it is the same as the last one: a host retrying a switch
+    /// that cannot work (2,000 `activate` calls under MDWE) gets one line, not 2,000. A
+    /// successful activation forgets it.
+    private func warningLocked(_ message: String) -> (Logger, String)? {
+        guard message != lastWarning else { return nil }
+        lastWarning = message
+        return (logger, message)
     }
 
     private func warn(_ message: String) {
-        let logger = lock.withLock { self.logger }
-        logger.warning("\(message)")
+        if let (logger, message) = lock.withLock({ warningLocked(message) }) { logger.warning("\(message)") }
     }
 
     // MARK: - Fork
@@ -340,17 +356,18 @@ public final class PerfSupport: @unchecked Sendable {
     /// files are not ours to write), and if profiling is on, this process's own files are
     /// opened and given every entry the parent had — the stubs are still mapped and cached,
     /// so the child can run all of them.
-    func reopenAfterFork() {
+    func reopenAfterFork() -> (Logger, String)? {
         perfMap = nil
         jitDump = nil
-        guard mode != .off else { return }
+        guard mode != .off else { return nil }
         let requested = mode
         mode = .off
         setActive(false)
         do {
             try activateLocked(requested)
+            return nil
         } catch {
-            failLocked(error.description)
+            return failLocked(error.description)
         }
     }
 }

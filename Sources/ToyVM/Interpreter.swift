@@ -37,6 +37,8 @@ public final class Interpreter {
     let state: UnsafeMutablePointer<ExecutionState>
     let recursionLimit: Int
     let output: Output
+    /// The last warning printed (see `warn`).
+    var lastWarning: String?
 
     /// Nil when not even the smallest value stack can be allocated.
     init?(globalNames: [String], arguments: [String], recursionLimit: Int, output: Output) {

@@ -24,7 +24,11 @@ struct WarningLogHandler: LogHandler {
 }
 
 extension Interpreter {
+    /// Prints a warning unless it repeats the previous one (a loop retrying `perf_activate`
+    /// under a policy that forbids it warns once, not once per try).
     func warn(_ message: String) {
+        guard message != lastWarning else { return }
+        lastWarning = message
         writeError("toyvm: warning: \(message)")
     }
 }

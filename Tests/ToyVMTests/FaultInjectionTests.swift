@@ -38,6 +38,16 @@ import Testing
         #expect(faulty.stdout.contains("off because: "))
     }
 
+    /// Issue 16: retrying a switch that cannot work warns once, not once per try.
+    @Test func aRepeatedIdenticalFailureWarnsOnce() throws {
+        let outcome = try Harness.toy(["-c", "let i = 0\nwhile i < 2000 { perf_activate(\"perf\"); i = i + 1 }\nprint(\"done\")"],
+                                      environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_FAULT": "mprotect"]))
+        defer { Harness.reportedPids(outcome).forEach(Harness.removeFiles(of:)) }
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout == "done\n")
+        #expect(outcome.stderr.split(separator: "\n").count == 1, "\(outcome.stderr.prefix(500))")
+    }
+
     @Test func symlinkAtTheMapPathIsRefusedAndTheTargetUntouched() throws {
         let (dir, _) = try Harness.writeTemporary("")
         defer { try? FileManager.default.removeItem(atPath: dir) }
