@@ -90,7 +90,7 @@ final class JitDumpFile: SymbolSink {
         Self.appendRecords(for: entry, frame: frame, codeIndex: &nextCodeIndex, unwindCache: &unwindCache, to: &buffer)
     }
 
-    private static func appendRecords(for entry: SymbolRegistry.Entry, frame: FrameDescription, codeIndex: inout UInt64,
+    static func appendRecords(for entry: SymbolRegistry.Entry, frame: FrameDescription, codeIndex: inout UInt64,
                                       unwindCache: inout (codeSize: Int, bytes: [UInt8])?, to buffer: inout [UInt8]) {
         guard entry.origin == .stub else { return }
         let codeSize = Int(entry.size)
