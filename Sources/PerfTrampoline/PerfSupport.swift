@@ -90,6 +90,12 @@ public final class PerfSupport: @unchecked Sendable {
         }
         if let existing = UnsafeRawPointer(bitPattern: load()) { return existing }  // another thread won
         guard mode != .off, let arena = arenas[Self.layout(for: mode)] else { return nil }
+        do {
+            try recreateDeletedFilesLocked()
+        } catch {
+            warning = failLocked("\(error)")
+            return nil
+        }
         let address: UnsafeRawPointer
         do {
             address = try arena.allocate()
@@ -237,6 +243,20 @@ public final class PerfSupport: @unchecked Sendable {
             for (sink, mark) in zip(sinks, marks) { sink.rollback(to: mark) }
             registry.removeLast()
             throw error
+        }
+    }
+
+    /// A map or dump deleted while we run (a cleanup script, a user) would silently take every
+    /// later entry with it: checked on each new stub (one `fstat`), and created again, with
+    /// every entry, when its name is gone.
+    private func recreateDeletedFilesLocked() throws(OwnedFile.Refusal) {
+        if let map = perfMap, map.file.isDeleted {
+            perfMap = nil
+            perfMap = try PerfMapFile(processID: System.processID, registry: registry)
+        }
+        if let dump = jitDump, dump.file.isDeleted, let frame = template?.frame {
+            jitDump = nil
+            jitDump = try JitDumpFile(processID: System.processID, frame: frame, registry: registry)
         }
     }
 

@@ -19,6 +19,12 @@ final class SymbolFile {
 
     deinit { System.close(descriptor) }
 
+    /// Whether someone deleted the file (it has no name any more): writes would go nowhere.
+    var isDeleted: Bool {
+        guard let info = try? System.status(descriptor, path: path) else { return false }
+        return info.st_nlink == 0
+    }
+
     /// Records that the file was renamed to `path`.
     func didRename(to path: String) { self.path = path }
 

@@ -87,4 +87,39 @@ import Testing
         #expect(bad.stderr == "toyvm: warning: ignoring unknown profiling mode 'PERFSUPPORT=sometimes' (expected 'perf', 'jitdump' or 'off')\n")
         Harness.removeFiles(of: Self.pid(in: bad.stdout))
     }
+
+    /// Issue 16: a map deleted while the program runs is created again, with every entry, when
+    /// the next function is named.
+    @Test func aMapDeletedMidRunIsCreatedAgainComplete() throws {
+        let (dir, path) = try Harness.writeTemporary("""
+            fn before() { return 1 }
+            fn after() { return 2 }
+            print("pid", getpid())
+            before()
+            print("ready")
+            sleep(1.5)
+            print(after())
+            """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Harness.toyvm)
+        process.arguments = ["-Xperf", path]
+        process.environment = Harness.cleanEnvironment()
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let pid = process.processIdentifier
+        defer { Harness.removeFiles(of: pid) }
+        var lines = 0
+        for _ in 0..<100 where lines < 2 {
+            usleep(20_000)
+            lines = Harness.mapLines(pid)?.count ?? 0
+        }
+        #expect(lines == 2, "<module> and before() named before the deletion")
+        #expect(unlink(Harness.mapPath(pid)) == 0)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let names = (Harness.mapLines(pid) ?? []).compactMap { $0.split(separator: " ", maxSplits: 2).last.map(String.init) }
+        #expect(names == ["toy::<module>:\(path)", "toy::before:\(path)", "toy::after:\(path)"])
+    }
 }
