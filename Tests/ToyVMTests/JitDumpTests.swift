@@ -138,4 +138,17 @@ import TestSupport
         #expect(childDump.loads.allSatisfy { $0.pid == UInt32(child) })
         #expect(zip(parentDump.loads, childDump.loads).allSatisfy { $0.codeAddress == $1.codeAddress })
     }
+
+    /// Issue 16: a jitdump set-up that fails leaves nothing behind, not even the map it opened.
+    @Test func aFailedJitdumpSetupLeavesNoMapBehind() throws {
+        let outcome = try Harness.toy(["-Xperf_jit", Self.chain, "1"],
+                                      environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_JITDUMP_DIR": "/nonexistent-dir"]))
+        let pid = Int32(outcome.stdout.split(separator: "\n").first { $0.hasPrefix("pid ") }?.dropFirst(4) ?? "") ?? -1
+        defer { Harness.removeFiles(of: pid) }
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("total 299995"), "\(outcome.stdout)")
+        #expect(outcome.stderr.contains("/nonexistent-dir/jit-\(pid).dump"), "\(outcome.stderr)")
+        #expect(outcome.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: Harness.mapPath(pid)))
+    }
 }
