@@ -56,7 +56,7 @@ import TestSupport
             #expect(load.vma == UInt64(entry.address) && load.codeAddress == load.vma)
             #expect(load.codeSize == UInt64(template.code.count))
             #expect(load.code == template.code)
-            #expect(load.pid == UInt32(getpid()))
+            #expect(load.pid == UInt32(fakePid), "the LOAD carries the pid the dump is for")
             let unwind = try #require(load.unwind, "LOAD \(index) must be preceded by its UNWINDING_INFO")
             #expect(JitDumpReader.problems(in: unwind, codeSize: template.code.count) == [])
             // Never claim more than the room before the next stub.
@@ -91,5 +91,50 @@ import TestSupport
         #expect(EhFrame.sleb128(63) == [0x3F])
         #expect(EhFrame.sleb128(64) == [0xC0, 0x00])
         #expect(EhFrame.sleb128(-65) == [0xBF, 0x7F])
+    }
+
+    /// Issue 14: the encoder alone, no file: the header byte for byte, and one stub's two
+    /// records byte for byte except their timestamps and thread id, which are masked.
+    @Test func recordsAreByteExactWithoutAnyFile() throws {
+        let frame = try #require(template.frame)
+        var records = JitDumpRecords(frame: frame, processID: 0x0102_0304)
+        let header = records.header(timestamp: 0x1122_3344_5566_7788)
+        #expect(header == [0x44, 0x54, 0x69, 0x4A, 1, 0, 0, 0, 40, 0, 0, 0] + le(frame.elfMachine) + [0, 0, 0, 0]
+                + [0x04, 0x03, 0x02, 0x01] + [0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11] + [UInt8](repeating: 0, count: 8))
+
+        let code = template.code
+        let stub = UnsafeMutableRawPointer.allocate(byteCount: code.count, alignment: 16)
+        defer { stub.deallocate() }
+        stub.copyMemory(from: code, byteCount: code.count)
+        var registry = SymbolRegistry()
+        registry.append(address: UInt(bitPattern: stub), size: UInt(code.count), origin: .stub, unwindRoom: 4096,
+                        sanitizedName: Array("toy::f:a.toy".utf8))
+        registry.append(address: 0x1000, size: 8, origin: .external, sanitizedName: Array("other".utf8))
+        var bytes: [UInt8] = []
+        records.append(registry[0], to: &bytes)
+        records.append(registry[1], to: &bytes)  // another generator's entry: no records
+
+        let unwind = EhFrame(description: frame, codeSize: code.count).bytes
+        var unwindData = unwind
+        while unwindData.count % 8 != 0 { unwindData.append(0) }
+        var expected: [UInt8] = le(UInt32(4)) + le(UInt32(16 + 24 + unwindData.count)) + le(UInt64(0))
+        expected += le(UInt64(unwind.count)) + le(UInt64(EhFrame.headerSize)) + le(UInt64((unwind.count + 15) & ~15)) + unwindData
+        let name = Array("toy::f:a.toy".utf8)
+        expected += le(UInt32(0)) + le(UInt32(16 + 40 + name.count + 1 + code.count)) + le(UInt64(0))
+        expected += le(UInt32(0x0102_0304)) + le(UInt32(0)) + le(UInt64(UInt(bitPattern: stub))) + le(UInt64(UInt(bitPattern: stub)))
+        expected += le(UInt64(code.count)) + le(UInt64(1)) + name + [0] + code
+        #expect(bytes.count == expected.count)
+        // Mask the timestamps (offset 8 of each record) and the LOAD's thread id.
+        let loadStart = 16 + 24 + unwindData.count
+        for range in [8..<16, loadStart + 8..<loadStart + 16, loadStart + 20..<loadStart + 24] where range.upperBound <= bytes.count {
+            bytes.replaceSubrange(range, with: [UInt8](repeating: 0, count: range.count))
+        }
+        #expect(bytes == expected)
+    }
+
+    private func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.appendLittleEndian(value)
+        return bytes
     }
 }

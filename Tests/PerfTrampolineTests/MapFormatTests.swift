@@ -4,7 +4,7 @@ import Testing
 @Suite struct MapFormatTests {
     private func line(_ address: UInt, _ size: UInt, _ name: String) -> String {
         var buffer: [UInt8] = []
-        PerfMapFile.appendLine(address: address, size: size, name: SymbolName.sanitized(name), to: &buffer)
+        PerfMapLine.append(address: address, size: size, name: SymbolName.sanitized(name), to: &buffer)
         return String(decoding: buffer, as: UTF8.self)
     }
 

@@ -19,9 +19,9 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         let target = dir + "/target"
         let link = dir + "/perf-1.map"
         #expect(symlink(target, link) == 0)
-        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.claim(link, extraFlags: O_WRONLY | O_APPEND) }
+        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.claim(link, access: .append) }
         do {
-            _ = try OwnedFile.claim(link, extraFlags: O_WRONLY | O_APPEND)
+            _ = try OwnedFile.claim(link, access: .append)
         } catch {
             #expect(error.description == "\(link) is a symbolic link; refusing to follow it")
         }
@@ -36,7 +36,7 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         createFile(path, "1 1 theirs\n")
         #expect(chown(path, 65534, 65534) == 0)
         do {
-            _ = try OwnedFile.claim(path, extraFlags: O_WRONLY | O_APPEND)
+            _ = try OwnedFile.claim(path, access: .append)
             Issue.record("a file owned by uid 65534 was accepted")
         } catch {
             #expect(error.description == "\(path) exists and is owned by uid 65534, not by us (uid 0); refusing to use it")
@@ -50,7 +50,7 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         let path = dir + "/perf-3.map"
         createFile(path, "dead 1 stale\n", mode: 0o644)
         do {
-            let opened = try OwnedFile.claim(path, extraFlags: O_WRONLY | O_APPEND)
+            let opened = try OwnedFile.claim(path, access: .append)
             #expect(write(opened.descriptor, "1 2 fresh\n", 10) == 10)
             #expect(fcntl(opened.descriptor, F_GETFD) & FD_CLOEXEC != 0)
         }
@@ -60,7 +60,7 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         #expect(info.st_mode & 0o7777 == 0o600, "a stale file's mode is reset, not kept")
 
         let newPath = dir + "/perf-4.map"
-        _ = try OwnedFile.claim(newPath, extraFlags: O_WRONLY | O_APPEND)
+        _ = try OwnedFile.claim(newPath, access: .append)
         var newInfo = stat()
         #expect(stat(newPath, &newInfo) == 0)
         #expect(newInfo.st_mode & 0o777 == 0o600)
@@ -71,10 +71,10 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         defer { removeTree(dir) }
         let fifo = dir + "/perf-5.map"
         #expect(mkfifo(fifo, 0o600) == 0)
-        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.claim(fifo, extraFlags: O_WRONLY | O_APPEND) }
+        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.claim(fifo, access: .append) }
         let sub = dir + "/perf-6.map"
         #expect(mkdir(sub, 0o700) == 0)
-        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.claim(sub, extraFlags: O_WRONLY | O_APPEND) }
+        #expect(throws: OwnedFile.Refusal.self) { try OwnedFile.claim(sub, access: .append) }
     }
 
     @Test func hardLinkedFileIsRefused() throws {
@@ -85,7 +85,7 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         let linked = dir + "/perf-7.map"
         #expect(link(original, linked) == 0)
         do {
-            _ = try OwnedFile.claim(linked, extraFlags: O_WRONLY | O_APPEND)
+            _ = try OwnedFile.claim(linked, access: .append)
             Issue.record("a hard-linked file was accepted")
         } catch {
             #expect(error.description == "\(linked) has 2 hard links; refusing to use it")
@@ -101,7 +101,7 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         let path = dir + "/perf-8.map"
         createFile(path, "dead 1 stale\n")
         #expect(chmod(path, mode) == 0)
-        _ = try OwnedFile.claim(path, extraFlags: O_WRONLY | O_APPEND)
+        _ = try OwnedFile.claim(path, access: .append)
         var info = stat()
         #expect(stat(path, &info) == 0)
         #expect(info.st_mode & 0o7777 == 0o600)
@@ -114,10 +114,10 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         let dir = makeScratchDirectory()
         defer { removeTree(dir) }
         let path = dir + "/perf-9.map"
-        let owner = try OwnedFile.claim(path, extraFlags: O_WRONLY | O_APPEND)
+        let owner = try OwnedFile.claim(path, access: .append)
         try owner.append(Array("1 2 live\n".utf8))
         do {
-            _ = try OwnedFile.claim(path, extraFlags: O_WRONLY | O_APPEND)
+            _ = try OwnedFile.claim(path, access: .append)
             Issue.record("a live file was claimed twice")
         } catch {
             #expect(error.description.contains("is in use by another live process"))
@@ -133,7 +133,7 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         let fifo = dir + "/perf-10.map"
         #expect(mkfifo(fifo, 0o600) == 0)
         do {
-            _ = try OwnedFile.claim(fifo, extraFlags: O_WRONLY | O_APPEND)
+            _ = try OwnedFile.claim(fifo, access: .append)
             Issue.record("a FIFO was accepted")
         } catch {
             #expect(error.description == "\(fifo) exists and is not a regular file; refusing to use it")

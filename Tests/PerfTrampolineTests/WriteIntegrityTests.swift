@@ -21,7 +21,7 @@ import TestSupport
 
     private func lines(of registry: SymbolRegistry, _ range: Range<Int>) -> String {
         var bytes: [UInt8] = []
-        for index in range { PerfMapFile.encode(registry[index], into: &bytes) }
+        for index in range { PerfMapLine.append(registry[index], to: &bytes) }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -74,7 +74,7 @@ import TestSupport
         // The size of the two stubs' records, measured on a scratch dump.
         let probe = try JitDumpFile(processID: 2, frame: frame, registry: SymbolRegistry(), directory: dir)
         try probe.catchUp(with: full)
-        let recordBytes = probe.file.length - JitDumpFile.headerSize
+        let recordBytes = probe.file.length - JitDumpRecords.headerSize
         unlink(probe.path)
         for offset in stride(from: 0, through: recordBytes, by: 7) {
             let dump = try JitDumpFile(processID: 3, frame: frame, registry: SymbolRegistry(), directory: dir)

@@ -30,23 +30,10 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         registry.append(address: UInt(bitPattern: stub), size: UInt(code.count), origin: index % 3 == 2 ? .external : .stub,
                         unwindRoom: Int(bytes[1]) * (index + 1), sanitizedName: SymbolName.sanitized(utf8: name))
     }
-    var encoded: [UInt8] = []
-    var codeIndex: UInt64 = 1
-    var cache: (codeSize: Int, bytes: [UInt8])?
-    var header: [UInt8] = []
-    header.appendLittleEndian(JitDumpFile.magic)
-    header.appendLittleEndian(UInt32(1))
-    header.appendLittleEndian(UInt32(JitDumpFile.headerSize))
-    header.appendLittleEndian(template.frame!.elfMachine)
-    header.appendLittleEndian(UInt32(0))
-    header.appendLittleEndian(UInt32(1))
-    header.appendLittleEndian(UInt64(0))
-    header.appendLittleEndian(UInt64(0))
-    for index in 0..<registry.count {
-        JitDumpFile.appendRecords(for: registry[index], frame: template.frame!, codeIndex: &codeIndex,
-                                  unwindCache: &cache, to: &encoded)
-    }
-    let dump = try! JitDumpReader(bytes: header + encoded)
+    var records = JitDumpRecords(frame: template.frame!, processID: 1)
+    var encoded = records.header(timestamp: 0)
+    for index in 0..<registry.count { records.append(registry[index], to: &encoded) }
+    let dump = try! JitDumpReader(bytes: encoded)
     let stubCount = (0..<registry.count).filter { registry[$0].origin == .stub }.count
     precondition(dump.loads.count == stubCount, "one LOAD per stub")
     for load in dump.loads {

@@ -12,7 +12,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let name = SymbolName.sanitized(utf8: bytes)
     var line: [UInt8] = []
     let address = size >= 8 ? UInt(bitPattern: UnsafeRawPointer(data).loadUnaligned(as: Int.self)) : UInt(size)
-    PerfMapFile.appendLine(address: address, size: UInt(size) + 1, name: name, to: &line)
+    PerfMapLine.append(address: address, size: UInt(size) + 1, name: name, to: &line)
     precondition(line.last == UInt8(ascii: "\n") && line.filter { $0 == UInt8(ascii: "\n") }.count == 1, "one line")
     precondition(!name.isEmpty && name.count <= SymbolName.maximumLength + 3, "bounded, non-empty name")
     precondition(name.allSatisfy { $0 >= 0x20 && $0 != 0x7F }, "no control characters")

@@ -20,33 +20,33 @@ enum OwnedFile {
     }
 
     /// Opens and claims `path` (created if missing), empty.
-    static func claim(_ path: String, extraFlags: Int32) throws(Refusal) -> SymbolFile {
+    static func claim(_ path: String, access: System.Access) throws(Refusal) -> SymbolFile {
         let fd: Int32
         do {
-            fd = try System.openForWriting(path, flags: extraFlags)
+            fd = try System.openForWriting(path, access: access)
         } catch {
-            switch error.code {
-            case ELOOP: throw Refusal(description: "\(path) is a symbolic link; refusing to follow it", underlying: error)
-            case ENXIO: throw notRegular(path, error)  // a FIFO with no reader
-            default: throw Refusal(description: "cannot open \(path): \(error.reasonText)", underlying: error)
+            if error.isSymbolicLink {
+                throw Refusal(description: "\(path) is a symbolic link; refusing to follow it", underlying: error)
             }
+            if error.isFIFOWithoutReader { throw notRegular(path, error) }
+            throw Refusal(description: "cannot open \(path): \(error.reasonText)", underlying: error)
         }
         do {
             let info = try System.status(fd, path: path)
-            if (info.st_mode & S_IFMT) != S_IFREG { throw notRegular(path, nil) }
-            if info.st_uid != System.effectiveUserID {
+            if !info.isRegular { throw notRegular(path, nil) }
+            if info.owner != System.effectiveUserID {
                 throw Refusal(description:
-                    "\(path) exists and is owned by uid \(info.st_uid), not by us (uid \(System.effectiveUserID)); refusing to use it")
+                    "\(path) exists and is owned by uid \(info.owner), not by us (uid \(System.effectiveUserID)); refusing to use it")
             }
-            if info.st_nlink != 1 {
-                throw Refusal(description: "\(path) has \(info.st_nlink) hard links; refusing to use it")
+            if info.links != 1 {
+                throw Refusal(description: "\(path) has \(info.links) hard links; refusing to use it")
             }
             guard try System.lockExclusively(fd, path: path) else {
                 throw Refusal(description: "\(path) is in use by another live process (one with our pid in another pid "
                               + "namespace sharing /tmp?); leaving it untouched")
             }
-            if info.st_size != 0 { try System.truncate(fd, to: 0, path: path) }
-            if info.st_mode & 0o7777 != 0o600 { try System.setOwnerOnlyMode(fd, path: path) }
+            if info.size != 0 { try System.truncate(fd, to: 0, path: path) }
+            if info.mode != 0o600 { try System.setOwnerOnlyMode(fd, path: path) }
             System.clearNonBlocking(fd)
             return SymbolFile(path: path, descriptor: fd)
         } catch let refusal as Refusal {
@@ -64,13 +64,13 @@ enum OwnedFile {
     /// Claims `path` and gives it `initialContent` atomically: the content is written to a
     /// private file beside it, which is then renamed over the claimed one. A process killed
     /// half-way (a fork child copying 100,000 entries) leaves the path empty, never a torn line.
-    static func create(_ path: String, extraFlags: Int32, initialContent: [UInt8]) throws(Refusal) -> SymbolFile {
-        let claimed = try claim(path, extraFlags: extraFlags)
+    static func create(_ path: String, access: System.Access, initialContent: [UInt8]) throws(Refusal) -> SymbolFile {
+        let claimed = try claim(path, access: access)
         guard !initialContent.isEmpty else { return claimed }
         let temporary = temporaryPath(for: path)
         let file: SymbolFile
         do {
-            let fd = try System.createExclusively(temporary, flags: extraFlags, replacingStale: true)
+            let fd = try System.createExclusively(temporary, access: access, replacingStale: true)
             file = SymbolFile(path: temporary, descriptor: fd)
             _ = try System.lockExclusively(fd, path: temporary)
             try file.append(initialContent)
@@ -94,16 +94,4 @@ enum OwnedFile {
     private static func notRegular(_ path: String, _ error: SystemCallError?) -> Refusal {
         Refusal(description: "\(path) exists and is not a regular file; refusing to use it", underlying: error)
     }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-extension SystemCallError {
-    var reasonText: String { String(cString: strerror(code)) }
 }

@@ -1,12 +1,5 @@
 import CShims
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Chooses the trampoline backend: asm where it exists, else the C stub if its self-test
 /// passes, else libffi closures; `PERFTRAMPOLINE_BACKEND=asm|c|ffi` forces one.
@@ -30,7 +23,7 @@ enum BackendSelection {
     }
 
     static var environmentChoice: String? {
-        getenv("PERFTRAMPOLINE_BACKEND").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+        Environment.current.backend
     }
 
     static func template(for backend: PerfBackend) throws(Unavailable) -> StubTemplate {

@@ -1,7 +1,7 @@
-// The only file of the library that calls the operating system directly (besides the
-// CShims target). Every call goes through here so that the test-only fault seam can refuse it.
+// The library's system calls (Platform/ holds every OS call and environment read of the
+// library; the CShims target holds what Swift cannot spell). Every call goes through here so
+// that the test-only fault seam (debug builds) can refuse it.
 import CShims
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -10,71 +10,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// A failed system call: which call, on what, and errno.
-struct SystemCallError: Error, CustomStringConvertible {
-    let call: String
-    let subject: String
-    let code: Int32
-
-    var description: String {
-        let reason = String(cString: strerror(code))
-        return subject.isEmpty ? "\(call) failed: \(reason)" : "\(call) \(subject) failed: \(reason)"
-    }
-}
-
-extension SystemCallError {
-    /// mprotect(PROT_EXEC) refused by policy (MDWE, seccomp, SELinux), not by a bad argument.
-    var refusesExecutableMemory: Bool { call == "mprotect" && (code == EACCES || code == EPERM) }
-}
-
-/// Test-only fault injection, read once from `PERFTRAMPOLINE_FAULT` (comma separated):
-/// `mmap` (ENOMEM), `mprotect` (EACCES), `open` (EACCES), `tmp` (EROFS on open, as a read-only
-/// /tmp gives), `write` (ENOSPC). Unknown words are ignored. Compiled into debug builds only:
-/// in a release build the variable is never read, so no user can change what the library does.
-struct InjectedFaults: OptionSet, Sendable {
-    let rawValue: UInt8
-    static let mmap = InjectedFaults(rawValue: 1 << 0)
-    static let mprotect = InjectedFaults(rawValue: 1 << 1)
-    static let open = InjectedFaults(rawValue: 1 << 2)
-    static let readOnlyTmp = InjectedFaults(rawValue: 1 << 3)
-    static let write = InjectedFaults(rawValue: 1 << 4)
-
-    #if DEBUG
-    /// Test-only: how many more bytes writes to files whose path starts with `prefix` may
-    /// write before failing with ENOSPC, as a disk that fills up part-way through a write does.
-    static let writeBudget = Mutex<(prefix: String, bytes: Int)?>(nil)
-    #endif
-
-    static let active: InjectedFaults = {
-        #if !DEBUG
-        return []
-        #else
-        guard let raw = getenv("PERFTRAMPOLINE_FAULT") else { return [] }
-        var faults: InjectedFaults = []
-        for word in String(cString: raw).split(separator: ",") {
-            switch word.trimmingCharacters(in: " ") {
-            case "mmap": faults.insert(.mmap)
-            case "mprotect": faults.insert(.mprotect)
-            case "open": faults.insert(.open)
-            case "tmp": faults.insert(.readOnlyTmp)
-            case "write": faults.insert(.write)
-            default: break
-            }
-        }
-        return faults
-        #endif
-    }()
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: Character) -> Substring {
-        var s = self
-        while s.first == set { s = s.dropFirst() }
-        while s.last == set { s = s.dropLast() }
-        return s
-    }
-}
 
 /// Thin, throwing wrappers over the system calls the library uses.
 enum System {
@@ -119,7 +54,21 @@ enum System {
 
     /// `open(2)` for writing with `O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK` (non-blocking so a planted
     /// FIFO cannot hang us; cleared again by `clearNonBlocking`).
-    static func openForWriting(_ path: String, flags extra: Int32) throws(SystemCallError) -> Int32 {
+    /// How a symbol file is written: appended to (the map), or appended to and mapped (the dump).
+    enum Access {
+        case append
+        case readAppend
+
+        var flags: Int32 {
+            switch self {
+            case .append: O_WRONLY | O_APPEND
+            case .readAppend: O_RDWR | O_APPEND
+            }
+        }
+    }
+
+    static func openForWriting(_ path: String, access: Access) throws(SystemCallError) -> Int32 {
+        let extra = access.flags
         let faults = InjectedFaults.active
         if faults.contains(.open) { throw SystemCallError(call: "open", subject: path, code: EACCES) }
         if faults.contains(.readOnlyTmp) { throw SystemCallError(call: "open", subject: path, code: EROFS) }
@@ -134,10 +83,21 @@ enum System {
         if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
     }
 
-    static func status(_ fd: Int32, path: String) throws(SystemCallError) -> stat {
+    /// What the library needs to know of an open file.
+    struct FileStatus {
+        let isRegular: Bool
+        let owner: UInt32
+        let links: Int
+        let size: Int
+        /// Permission bits, setuid/setgid/sticky included.
+        let mode: UInt32
+    }
+
+    static func status(_ fd: Int32, path: String) throws(SystemCallError) -> FileStatus {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw SystemCallError(call: "fstat", subject: path, code: errno) }
-        return info
+        return FileStatus(isRegular: (info.st_mode & S_IFMT) == S_IFREG, owner: UInt32(info.st_uid),
+                          links: Int(info.st_nlink), size: Int(info.st_size), mode: UInt32(info.st_mode) & 0o7777)
     }
 
     static func truncate(_ fd: Int32, to length: Int, path: String) throws(SystemCallError) {
@@ -162,7 +122,8 @@ enum System {
     /// `open(O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)`, mode 0600. With `replacingStale`, an
     /// existing entry (a file left by a process of our pid that was killed) is unlinked first,
     /// once; unlinking a planted symlink removes only the link.
-    static func createExclusively(_ path: String, flags extra: Int32, replacingStale: Bool) throws(SystemCallError) -> Int32 {
+    static func createExclusively(_ path: String, access: Access, replacingStale: Bool) throws(SystemCallError) -> Int32 {
+        let extra = access.flags
         if InjectedFaults.active.contains(.open) { throw SystemCallError(call: "open", subject: path, code: EACCES) }
         let flags = O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | extra
         var fd = open(path, flags, mode_t(0o600))
@@ -220,7 +181,37 @@ enum System {
         _ = closeFile(fd)
     }
 
-    static var effectiveUserID: uid_t { geteuid() }
+    static var effectiveUserID: UInt32 { UInt32(geteuid()) }
+
+    /// Linux: one page of the dump mapped `PROT_READ|PROT_EXEC`, so that `perf record` logs an
+    /// executable mmap of the file and `perf inject --jit` finds it. Elsewhere nil (samply on
+    /// macOS finds the dump through its preload's `open` hook instead).
+    static func mapMarker(_ fd: Int32, path: String) throws(SystemCallError) -> UnsafeMutableRawPointer? {
+        #if os(Linux)
+        let mapped = mmap(nil, pageSize, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0)
+        guard let mapped, mapped != MAP_FAILED else { throw SystemCallError(call: "mmap", subject: "of \(path)", code: errno) }
+        return mapped
+        #else
+        return nil
+        #endif
+    }
+
+    /// The jitdump clock. Linux: CLOCK_MONOTONIC ns, the clock of `perf record -k 1`. macOS:
+    /// mach_absolute_time in ns, the clock samply uses there.
+    static func monotonicNanoseconds() -> UInt64 {
+        #if canImport(Darwin)
+        var info = mach_timebase_info_data_t()
+        mach_timebase_info(&info)
+        return mach_absolute_time() * UInt64(info.numer) / UInt64(info.denom)
+        #else
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+        #endif
+    }
+
+    /// The calling thread's id, as jitdump's u32 (Linux: the kernel tid).
+    static func threadID() -> UInt32 { perftrampoline_thread_id() }
 }
 
 // At file scope these are the C functions (inside `System` the names are the methods above).

@@ -1,12 +1,5 @@
 import CShims
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Executable memory for trampolines: chunks of anonymous `mmap` memory, each filled with
 /// template copies while read-write, then made read-execute once and never written again.
@@ -125,7 +118,7 @@ final class CodeArena {
             }
         case .ffiClosure:
             for slot in 0..<slotsPerChunk where perftrampoline_ffi_prepare(memory + slot * stride) != 0 {
-                throw SystemCallError(call: "ffi_prep_closure_loc", subject: "", code: EINVAL)
+                throw .invalid("ffi_prep_closure_loc")
             }
         }
     }

@@ -22,7 +22,7 @@ final class SymbolFile {
     /// Whether someone deleted the file (it has no name any more): writes would go nowhere.
     var isDeleted: Bool {
         guard let info = try? System.status(descriptor, path: path) else { return false }
-        return info.st_nlink == 0
+        return info.links == 0
     }
 
     /// Records that the file was renamed to `path`.

@@ -1,12 +1,5 @@
 import CShims
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // The C API declared in CShims/include/perftrampoline.h, for interpreters written in C.
 // Each function is a thin adapter over PerfSupport.shared; the fast path is inline in the header.
@@ -17,7 +10,7 @@ public func perftrampoline_configure(_ argc: Int32, _ argv: UnsafePointer<Unsafe
     var arguments: [String] = []
     if let argv { for index in 1..<max(1, Int(argc)) { arguments.append(String(cString: argv[index])) } }
     var environment: [String: String] = [:]
-    if let value = getenv("PERFSUPPORT") { environment["PERFSUPPORT"] = String(cString: value) }
+    if let value = Environment.current.perfSupport { environment["PERFSUPPORT"] = value }
     return Int32(code(of: PerfSupport.shared.configure(arguments: arguments, environment: environment)))
 }
 

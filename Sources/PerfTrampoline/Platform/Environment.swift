@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Every environment variable the library reads, read once, at first use.
+struct Environment: Sendable {
+    /// `PERFSUPPORT` (the C API's `perftrampoline_configure`; Swift hosts pass their own
+    /// environment to `configure`).
+    let perfSupport: String?
+    /// `PERFTRAMPOLINE_BACKEND`: asm, c or ffi, to force a backend.
+    let backend: String?
+    /// `PERFTRAMPOLINE_JITDUMP_DIR`, else /tmp: where dumps go (perf inject writes its
+    /// `jitted-*.so` next to them).
+    let jitDumpDirectory: String
+    /// `PERFTRAMPOLINE_FAULT` (debug builds only; see ``InjectedFaults``).
+    let faults: String?
+
+    static let current = Environment()
+
+    private init() {
+        perfSupport = Self.read("PERFSUPPORT")
+        backend = Self.read("PERFTRAMPOLINE_BACKEND")
+        jitDumpDirectory = Self.read("PERFTRAMPOLINE_JITDUMP_DIR") ?? "/tmp"
+        #if DEBUG
+        faults = Self.read("PERFTRAMPOLINE_FAULT")
+        #else
+        faults = nil
+        #endif
+    }
+
+    /// A variable's value, or nil when unset or empty.
+    private static func read(_ name: String) -> String? {
+        guard let raw = getenv(name), raw.pointee != 0 else { return nil }
+        return String(cString: raw)
+    }
+}

@@ -1,0 +1,53 @@
+/// The jitdump of this process, `<dir>/jit-<pid>.dump` (perf's jitdump-specification.txt).
+///
+/// A 40-byte header, then for every trampoline a `JIT_CODE_UNWINDING_INFO` record (its
+/// `.eh_frame`) immediately followed by its `JIT_CODE_LOAD` (name and code bytes). A new file
+/// gets its header and the records of every stub the process already has at once (written
+/// aside, then renamed into place); each later stub's records are one `write(2)`, before the
+/// stub first runs. On Linux one page of the file is mapped `PROT_READ|PROT_EXEC` so that
+/// `perf record` logs the mmap and `perf inject --jit` finds the dump. On macOS the file is
+/// opened with libc `open`, which samply's preload intercepts.
+final class JitDumpFile: SymbolSink {
+    let file: SymbolFile
+    var writtenCount = 0
+    var buffer: [UInt8] = []
+    private var marker: UnsafeMutableRawPointer?
+    /// Per-file encoder state (code indices, the cached unwind bytes).
+    private var records: JitDumpRecords
+
+    /// The directory for dumps: `PERFTRAMPOLINE_JITDUMP_DIR` if set, else /tmp. perf inject
+    /// writes its `jitted-<pid>-<n>.so` files next to the dump.
+    static var directory: String { Environment.current.jitDumpDirectory }
+
+    static func path(forProcess pid: Int32, in directory: String = directory) -> String {
+        "\(directory)/jit-\(pid).dump"
+    }
+
+    /// Creates and claims the dump of `processID`, holding the records of every stub in `registry`.
+    init(processID: Int32, frame: FrameDescription, registry: SymbolRegistry, directory: String = directory)
+        throws(OwnedFile.Refusal) {
+        var records = JitDumpRecords(frame: frame, processID: processID)
+        var content = records.header(timestamp: System.monotonicNanoseconds())
+        for index in 0..<registry.count { records.append(registry[index], to: &content) }
+        file = try OwnedFile.create(Self.path(forProcess: processID, in: directory), access: .readAppend,
+                                    initialContent: content)
+        writtenCount = registry.count
+        self.records = records
+        do {
+            marker = try System.mapMarker(file.descriptor, path: file.path)
+        } catch {
+            System.unlink(file.path)
+            throw OwnedFile.Refusal(description: "\(error) (the marker perf record looks for)", underlying: error)
+        }
+    }
+
+    deinit {
+        if let marker { System.unmap(marker, System.pageSize) }
+    }
+
+    /// Only trampolines get records: other generators' code may be gone, so its bytes cannot
+    /// be copied.
+    func encode(_ entry: SymbolRegistry.Entry, into buffer: inout [UInt8]) {
+        records.append(entry, to: &buffer)
+    }
+}
