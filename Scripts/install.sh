@@ -26,8 +26,11 @@ echo "==> swift build -c release (shared: libperftrampoline.so)"
 swift build -c release --scratch-path "$scratch" --product perftrampoline \
     -Xswiftc -static-stdlib -Xlinker --version-script="$PWD/Scripts/install/exports.map" >/dev/null
 echo "==> swift build -c release (static: libperftrampoline.a)"
-swift build -c release --scratch-path "$scratch" --product perftrampoline-static >/dev/null
 release="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
+# The archiver only adds and replaces members: a source file renamed since the last build would
+# leave its old object behind (duplicate symbols). Build the archive afresh.
+rm -f "$release/libperftrampoline-static.a"
+swift build -c release --scratch-path "$scratch" --product perftrampoline-static >/dev/null
 
 # The Swift runtime's static archives, from the toolchain that built the library.
 swift_static="$(dirname "$(dirname "$(command -v swiftc)")")/lib/swift_static/linux"

@@ -37,10 +37,19 @@ else
 fi
 perf script -i "$out/perf.data" 2>/dev/null > "$out/perf.script"
 
-# The profiled process is the sampled toyvm; its map is no longer needed once the script exists.
-for pid in $(awk '$1 == "toyvm" { print $2 }' "$out/perf.script" | sort -u); do
-    rm -f "/tmp/perf-$pid.map" "/tmp/jit-$pid.dump"
+# The profiled process's files are no longer needed once the script exists. By pid, not by the
+# thread id perf script prints by default (toyvm interprets on a thread of its own).
+pids="$(perf script -i "$out/perf.data" -F comm,pid 2>/dev/null | awk '$1 == "toyvm" { print $2 }' | sort -u)"
+for pid in $pids; do
+    rm -f "/tmp/perf-$pid.map" "/tmp/jit-$pid.dump" "/tmp/.perf-$pid.map.partial"
 done
+for pid in $pids; do
+    if [ -e "/tmp/perf-$pid.map" ] || [ -e "/tmp/jit-$pid.dump" ]; then
+        echo "error: the files of process $pid were left behind" >&2
+        exit 1
+    fi
+done
+[ -n "$pids" ] || { echo "error: no sample of toyvm in the recording" >&2; exit 1; }
 
 echo "==> report (program output in $out/program-output.txt)"
 "$bin/perf-flamegraph" --svg "$out/flamegraph.svg" --title "toyvm $program $*" < "$out/perf.script"

@@ -21,10 +21,20 @@ final class LockedBox<Value>: @unchecked Sendable {
 }
 
 /// Tests of the process-wide switch. Serialized: they share `PerfSupport.shared` and this
-/// process's map file, which the last test removes (our own pid's file only).
+/// process's map file, removed when the process exits (our own pid's files only).
 @Suite(.serialized) struct PerfSupportTests {
     let perf = PerfSupport.shared
     var mapPath: String { PerfMapFile.path(forProcess: getpid()) }
+
+    /// The test process's own map and dump are removed when it exits, whichever test ran last.
+    private static let removeOwnFilesAtExit: Void = {
+        atexit {
+            unlink(PerfMapFile.path(forProcess: getpid()))
+            unlink("/tmp/jit-\(getpid()).dump")
+        }
+    }()
+
+    init() { Self.removeOwnFilesAtExit }
 
     func mapLines() -> [Substring] {
         (readFile(mapPath) ?? "").split(separator: "\n", omittingEmptySubsequences: false).dropLast()
@@ -236,8 +246,4 @@ final class LockedBox<Value>: @unchecked Sendable {
         #expect(Set(codes.map { UInt(bitPattern: $0.slot.address!) }).count == count)
     }
 
-    @Test func zzzRemoveOwnMap() {
-        perf.deactivate()
-        unlink(mapPath)
-    }
 }

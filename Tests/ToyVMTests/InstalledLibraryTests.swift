@@ -61,6 +61,22 @@ import Testing
         #expect(profiled.stdout.contains("total 8999991 calls 9 mode 1"), "\(profiled.stdout)\(profiled.stderr)")
     }
 
+    /// Issue 14: the fault seam is compiled out of release builds: the installed (release)
+    /// library ignores PERFTRAMPOLINE_FAULT and profiles normally.
+    @Test func releaseBuildsIgnoreTheFaultSeam() throws {
+        guard let prefix = Self.installed() else { return }
+        let dir = try Harness.writeTemporary("").dir
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let program = try Self.build("perftrampoline", prefix: prefix, in: dir)
+        for fault in ["open", "mmap", "mprotect", "write", "tmp"] {
+            let outcome = try Harness.run(program, ["-Xperf", "1"], environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_FAULT": fault]))
+            defer { Harness.reportedPids(outcome).forEach(Harness.removeFiles(of:)) }
+            #expect(outcome.stdout.contains("mode 1"), "PERFTRAMPOLINE_FAULT=\(fault): \(outcome.stdout)\(outcome.stderr)")
+            #expect(outcome.stderr.isEmpty)
+            #expect(Harness.mapLines(Harness.reportedPids(outcome).last ?? -1)?.count == 3)
+        }
+    }
+
     /// perf -g (frame pointers, perf map), and perf's DWARF unwinder through a jitdump, on the
     /// gcc-built program, linked against the shared library and against the static archive.
     @Test(arguments: ["perftrampoline", "perftrampoline-static"], ["-Xperf", "-Xperf_jit"])
