@@ -57,7 +57,7 @@ let package = Package(
         // Helpers shared by the test targets (a jitdump reader); in no product.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PerfTrampolineTests", dependencies: ["PerfTrampoline", "CShims", "TestSupport"]),
-        .testTarget(name: "ToyVMTests", dependencies: ["ToyVM", "PerfTrampoline", "TestSupport"],
+        .testTarget(name: "ToyVMTests", dependencies: ["ToyVM", "PerfTrampoline", "TestSupport", "FlameGraph"],
                     exclude: ["Programs"]),
     ]
 )

@@ -1,3 +1,4 @@
+import FlameGraph
 import Foundation
 import Testing
 
@@ -178,45 +179,16 @@ enum Perf {
     }
 }
 
-/// One `perf script` sample: its frames, leaf first.
-struct Sample {
-    let frames: [String]
+/// One `perf script` sample, parsed by the flame-graph tool's parser (one parser for the tool
+/// and the tests): its frames' symbols, leaf first, without `+0x…` and DSO.
+typealias Sample = PerfScript.Sample
 
-    static func parse(_ script: String) -> [Sample] {
-        var samples: [Sample] = []
-        var current: [String] = []
-        var inSample = false
-        for line in script.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.isEmpty {
-                if inSample { samples.append(Sample(frames: current)) }
-                current = []
-                inSample = false
-            } else if line.first == "\t" || line.first == " " {
-                if inSample {
-                    // "\t    7f95... toy::foo:file+0xa (/tmp/perf-1.map)" → symbol
-                    let trimmed = line.drop { $0 == "\t" || $0 == " " }
-                    let afterAddress = trimmed.drop { $0 != " " }.dropFirst()
-                    current.append(String(afterAddress))
-                }
-            } else {
-                inSample = true
-                current = []
-            }
-        }
-        if inSample { samples.append(Sample(frames: current)) }
-        return samples
-    }
+extension PerfScript.Sample {
+    static func parse(_ script: String) -> [Sample] { PerfScript(text: Substring(script)).samples }
 
-    /// The interpreted frames (names starting `toy::`), leaf first, without `+0x…` and DSO.
+    /// The interpreted frames (names starting `toy::`), leaf first.
     var toyFrames: [String] { frames(prefixed: "toy::") }
 
-    /// The frames whose symbol starts with `prefix`, leaf first, without `+0x…` and DSO.
-    func frames(prefixed prefix: String) -> [String] {
-        frames.compactMap { frame in
-            guard frame.hasPrefix(prefix) else { return nil }
-            let withoutDSO = frame.range(of: " (").map { String(frame[..<$0.lowerBound]) } ?? frame
-            if let plus = withoutDSO.range(of: "+0x", options: .backwards) { return String(withoutDSO[..<plus.lowerBound]) }
-            return withoutDSO
-        }
-    }
+    /// The frames whose symbol starts with `prefix`, leaf first.
+    func frames(prefixed prefix: String) -> [String] { frames.filter { $0.hasPrefix(prefix) } }
 }
