@@ -16,8 +16,22 @@
 extern "C" {
 #endif
 
-/// Library side of the C fast path's flag (the public header only reads it).
+/// Library side of the C fast path's flag (the public header only reads it). Async-signal-safe.
 void perftrampoline_set_active_flag(int active);
+
+/// The fast path's flag, for Swift: one relaxed load (the same flag the C inline fast path reads).
+static inline int perftrampoline_flag_is_set(void) {
+    return __atomic_load_n(&perftrampoline_active_flag, __ATOMIC_RELAXED);
+}
+
+/// The signal switch (signal_switch.c): installs the async-signal-safe toggle for `signal_number`
+/// (0, or -1 with errno); the requested state (1 on) and how many signals have arrived; setting
+/// the requested state when the host switches by API; raising the signal (tests).
+int perftrampoline_signal_switch_install(int signal_number);
+void perftrampoline_signal_switch_set_state(int on);
+int perftrampoline_signal_switch_state(void);
+unsigned int perftrampoline_signal_switch_generation(void);
+int perftrampoline_signal_switch_raise(int signal_number);
 
 /// Library side: loads and publishes a C slot with acquire/release ordering.
 static inline uintptr_t perftrampoline_slot_load(const perftrampoline_slot *PERFTRAMPOLINE_NONNULL slot) {

@@ -10,7 +10,7 @@
  *
  * Stability: everything declared here is the public C API of major version 1. Within it, names,
  * signatures, constants and the layout of perftrampoline_slot stay source- and
- * binary-compatible; additions bump the minor version. Accepted by C99, C11 and C++17 compilers
+ * binary-compatible; additions bump the minor version (and say "Since 1.N"). Accepted by C99, C11 and C++17 compilers
  * (gcc, clang) with -Wall -Wextra -pedantic.
  */
 #ifndef PERFTRAMPOLINE_H
@@ -20,9 +20,9 @@
 #include <stdint.h>
 
 #define PERFTRAMPOLINE_VERSION_MAJOR 1
-#define PERFTRAMPOLINE_VERSION_MINOR 1
+#define PERFTRAMPOLINE_VERSION_MINOR 2
 #define PERFTRAMPOLINE_VERSION_PATCH 0
-/* 10000 * major + 100 * minor + patch: 10100 for 1.1.0. */
+/* 10000 * major + 100 * minor + patch: 10200 for 1.2.0. */
 #define PERFTRAMPOLINE_VERSION \
     (PERFTRAMPOLINE_VERSION_MAJOR * 10000 + PERFTRAMPOLINE_VERSION_MINOR * 100 + PERFTRAMPOLINE_VERSION_PATCH)
 
@@ -81,6 +81,16 @@ int perftrampoline_activate(const char *PERFTRAMPOLINE_NONNULL mode);
 
 /* Switches profiling off (stubs stay valid and are reused on re-activation). */
 void perftrampoline_deactivate(void);
+
+/* Lets `signal_number` (e.g. SIGUSR2) toggle profiling in mode "perf" or "jitdump" while the
+ * process runs: kill -USR2 PID; perf record -g -p PID -- sleep 5; kill -USR2 PID. The handler is
+ * async-signal-safe; files are opened at the next first entry of a code object or at
+ * perftrampoline_apply_pending_switch(). perftrampoline_configure installs it from
+ * PERFTRAMPOLINE_SIGNAL=USR2. PERFTRAMPOLINE_OK, or PERFTRAMPOLINE_ERROR. (Since 1.2.) */
+int perftrampoline_install_signal_switch(int signal_number, const char *PERFTRAMPOLINE_NONNULL mode);
+
+/* Applies signals that arrived since the last first entry (a safe point; optional). (Since 1.2.) */
+void perftrampoline_apply_pending_switch(void);
 
 /* The reason this thread's last failing call failed, or "". Valid until this thread's next call. */
 const char *PERFTRAMPOLINE_NONNULL perftrampoline_last_error(void);

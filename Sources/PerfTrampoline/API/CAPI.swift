@@ -11,6 +11,7 @@ public func perftrampoline_configure(_ argc: Int32, _ argv: UnsafePointer<Unsafe
     if let argv { for index in 1..<max(1, Int(argc)) { arguments.append(String(cString: argv[index])) } }
     var environment: [String: String] = [:]
     if let value = Environment.current.perfSupport { environment["PERFSUPPORT"] = value }
+    if let value = Environment.current.signalSwitch { environment["PERFTRAMPOLINE_SIGNAL"] = value }
     return Int32(code(of: PerfSupport.shared.configure(arguments: arguments, environment: environment)))
 }
 
@@ -24,6 +25,24 @@ public func perftrampoline_activate(_ mode: UnsafePointer<CChar>) -> Int32 {
         perftrampoline_set_last_error(error.description)
         return -1
     }
+}
+
+/// C: installs the signal switch (see ``PerfSupport/installSignalSwitch(_:mode:)``); 0 or -1.
+@_cdecl("perftrampoline_install_signal_switch")
+public func perftrampoline_install_signal_switch(_ signal: Int32, _ mode: UnsafePointer<CChar>) -> Int32 {
+    do {
+        try PerfSupport.shared.installSignalSwitch(signal, mode: try ProfilingMode(name: String(cString: mode)))
+        return 0
+    } catch {
+        perftrampoline_set_last_error(error.description)
+        return -1
+    }
+}
+
+/// C: applies pending signals of the switch.
+@_cdecl("perftrampoline_apply_pending_switch")
+public func perftrampoline_apply_pending_switch() {
+    PerfSupport.shared.applyPendingSwitch()
 }
 
 /// C: switches profiling off.

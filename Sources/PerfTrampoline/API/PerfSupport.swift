@@ -1,6 +1,5 @@
 import CShims
 import Logging
-import Synchronization
 
 /// The process-wide profiling switch: trampolines, their names, on and off.
 ///
@@ -27,10 +26,8 @@ public final class PerfSupport: @unchecked Sendable {
     /// The process's profiling switch.
     public static let shared = PerfSupport()
 
-    @usableFromInline
-    let activeFlag = Atomic<Bool>(false)
-
-    // Everything below is guarded by `lock`; the fast path reads only `activeFlag` and slots.
+    // Everything below is guarded by `lock`; the fast path reads only the active flag (a C int
+    // shared with the C API's inline fast path and the signal switch's handler) and slots.
     let lock = ForkSafeLock()
     private var mode: ProfilingMode = .off
     private var template: StubTemplate?
@@ -42,6 +39,9 @@ public final class PerfSupport: @unchecked Sendable {
     private var lastWarning: String?
     private var logger = StandardErrorLogHandler.logger()
     private var forkHandlersInstalled = false
+    /// The signal switch: installed, its mode, and how many signals have been applied.
+    private var signalSwitch: (signal: Int32, mode: ProfilingMode)?
+    private var appliedSignals: UInt32 = 0
 
     private init() {}
 
@@ -49,7 +49,7 @@ public final class PerfSupport: @unchecked Sendable {
 
     /// Whether trampolines are being used and named now.
     @inlinable
-    public var isActive: Bool { activeFlag.load(ordering: .relaxed) }
+    public var isActive: Bool { perftrampoline_flag_is_set() != 0 }
 
     /// The trampoline to call `code` through, or nil to call the evaluator directly.
     ///
@@ -65,7 +65,7 @@ public final class PerfSupport: @unchecked Sendable {
     @inlinable
     @inline(__always)
     public func stub(for slot: borrowing TrampolineSlot, name: @autoclosure () -> String) -> PerfStub? {
-        guard activeFlag.load(ordering: .relaxed) else { return nil }
+        guard perftrampoline_flag_is_set() != 0 else { return nil }
         if let stub = slot.stub { return stub }
         return makeStub(for: slot, name: name())
     }
@@ -89,6 +89,8 @@ public final class PerfSupport: @unchecked Sendable {
             if let (logger, message) = warning { logger.warning("\(message)") }
         }
         if let existing = UnsafeRawPointer(bitPattern: load()) { return existing }  // another thread won
+        raiseSwitchSignalUnderLockForTests()
+        if let signalled = applySignalsLocked() { warning = signalled }
         guard mode != .off, let arena = arenas[Self.layout(for: mode)] else { return nil }
         do {
             try recreateDeletedFilesLocked()
@@ -143,6 +145,17 @@ public final class PerfSupport: @unchecked Sendable {
             warn("ignoring \(error)")
             return currentMode
         }
+        if let name = environment["PERFTRAMPOLINE_SIGNAL"], !name.isEmpty {
+            if let signal = System.signalNumber(named: name) {
+                do {
+                    try installSignalSwitch(signal, mode: requested ?? (environment["PERFSUPPORT"] == "jitdump" ? .jitDump : .perfMap))
+                } catch {
+                    warn(error.description)
+                }
+            } else {
+                warn("ignoring PERFTRAMPOLINE_SIGNAL=\(name): not a signal name (e.g. USR2) or number")
+            }
+        }
         guard let requested else { return currentMode }
         do {
             try activate(requested)
@@ -166,6 +179,7 @@ public final class PerfSupport: @unchecked Sendable {
         guard mode != .off else { return deactivate() }
         lock.lock()
         defer { lock.unlock() }
+        _ = applySignalsLocked()
         do {
             try activateLocked(mode)
         } catch {
@@ -179,15 +193,81 @@ public final class PerfSupport: @unchecked Sendable {
     /// are reused on re-activation. Files stay open, so toggling costs no descriptors.
     public func deactivate() {
         lock.withLock {
+            _ = applySignalsLocked()
             mode = .off
             setActive(false)
         }
     }
 
+    // MARK: - Signal switch
+
+    /// Lets a signal switch profiling on and off in a running process, in `mode`: each delivery
+    /// of `signal` toggles it (`kill -USR2 PID`, then `perf record -g -p PID`, then `kill -USR2
+    /// PID` again). `configure` installs it from `PERFTRAMPOLINE_SIGNAL=USR2` (any signal name,
+    /// with or without `SIG`, or a number), in the mode `PERFSUPPORT` names (perf map if unset).
+    ///
+    /// The handler is async-signal-safe: it flips the fast path's flag and records the request,
+    /// nothing else. Switching on takes effect at once for code objects that already have a
+    /// trampoline (they are named in the files, which stay open while off); the files are opened
+    /// and caught up at the next first entry of a code object, or when the host calls
+    /// ``applyPendingSwitch()`` from a safe point. Functions entered after the switch are named;
+    /// frames already on the stack are named once they are re-entered.
+    public func installSignalSwitch(_ signal: Int32, mode: ProfilingMode = .perfMap) throws(PerfSupportError) {
+        lock.lock()
+        defer { lock.unlock() }
+        _ = applySignalsLocked()
+        signalSwitch = (signal, mode == .off ? .perfMap : mode)
+        appliedSignals = perftrampoline_signal_switch_generation()
+        perftrampoline_signal_switch_set_state(self.mode != .off ? 1 : 0)
+        do {
+            try System.installSignalHandler(signal)
+        } catch {
+            signalSwitch = nil
+            throw .setupFailed(error.description)
+        }
+    }
+
+    /// Applies signals that arrived since the last cold path (opening the files if one switched
+    /// profiling on). Optional: the next first entry of a code object does the same.
+    public func applyPendingSwitch() {
+        if let (logger, message) = lock.withLock({ applySignalsLocked() }) { logger.warning("\(message)") }
+    }
+
+    /// Test seam (`PERFTRAMPOLINE_FAULT=signal`, debug builds): delivers the switch's signal
+    /// while the caller holds the registration lock.
+    func raiseSwitchSignalUnderLockForTests() {
+        #if DEBUG
+        if InjectedFaults.active.contains(.signalUnderLock), let signalSwitch { System.raise(signalSwitch.signal) }
+        #endif
+    }
+
+    /// Brings `mode` in line with what the signals asked for; returns a warning to log if
+    /// switching on failed.
+    private func applySignalsLocked() -> (Logger, String)? {
+        guard let signalSwitch else { return nil }
+        let generation = perftrampoline_signal_switch_generation()
+        guard generation != appliedSignals else { return nil }
+        appliedSignals = generation
+        let on = perftrampoline_signal_switch_state() != 0
+        if on && mode == .off {
+            do {
+                try activateLocked(signalSwitch.mode)
+            } catch {
+                perftrampoline_signal_switch_set_state(0)
+                return failLocked(error.description)
+            }
+        } else if !on && mode != .off {
+            mode = .off
+            setActive(false)
+        }
+        return nil
+    }
+
     /// The current state (mode, backend, counts, paths, and why it is off).
     public var status: PerfStatus {
         lock.withLock {
-            PerfStatus(mode: mode, backend: template?.backend,
+            _ = applySignalsLocked()
+            return PerfStatus(mode: mode, backend: template?.backend,
                        stubCount: arenas.values.reduce(0) { $0 + $1.issuedCount },
                        chunkCount: arenas.values.reduce(0) { $0 + $1.chunks.count },
                        bytesPerStub: template?.stride(for: Self.layout(for: mode)),
@@ -338,8 +418,8 @@ public final class PerfSupport: @unchecked Sendable {
 
     /// The Swift flag and its mirror for the C API's inline fast path.
     private func setActive(_ active: Bool) {
-        activeFlag.store(active, ordering: .relaxed)
         perftrampoline_set_active_flag(active ? 1 : 0)
+        if signalSwitch != nil { perftrampoline_signal_switch_set_state(active ? 1 : 0) }
     }
 
     /// A failure after activation: off, status says why; returns the warning for the caller

@@ -11,6 +11,8 @@ struct Environment: Sendable {
     /// `PERFSUPPORT` (the C API's `perftrampoline_configure`; Swift hosts pass their own
     /// environment to `configure`).
     let perfSupport: String?
+    /// `PERFTRAMPOLINE_SIGNAL` (the C API; Swift hosts pass their environment to `configure`).
+    let signalSwitch: String?
     /// `PERFTRAMPOLINE_BACKEND`: asm, c or ffi, to force a backend.
     let backend: String?
     /// `PERFTRAMPOLINE_JITDUMP_DIR`, else /tmp: where dumps go (perf inject writes its
@@ -23,6 +25,7 @@ struct Environment: Sendable {
 
     private init() {
         perfSupport = Self.read("PERFSUPPORT")
+        signalSwitch = Self.read("PERFTRAMPOLINE_SIGNAL")
         backend = Self.read("PERFTRAMPOLINE_BACKEND")
         jitDumpDirectory = Self.read("PERFTRAMPOLINE_JITDUMP_DIR") ?? "/tmp"
         #if DEBUG

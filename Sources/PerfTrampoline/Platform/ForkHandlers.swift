@@ -15,7 +15,10 @@ import Darwin
 enum ForkHandlers {
     static func install() {
         pthread_atfork(
-            { PerfSupport.shared.lock.lock() },
+            {
+                PerfSupport.shared.lock.lock()
+                PerfSupport.shared.raiseSwitchSignalUnderLockForTests()
+            },
             { PerfSupport.shared.lock.unlock() },
             {
                 let perf = PerfSupport.shared

@@ -1,8 +1,6 @@
-import Synchronization
-
 /// Test-only fault injection, read once from `PERFTRAMPOLINE_FAULT` (comma separated):
 /// `mmap` (ENOMEM), `mprotect` (EACCES), `open` (EACCES), `tmp` (EROFS on open, as a read-only
-/// /tmp gives), `write` (ENOSPC). Unknown words are ignored. Compiled into debug builds only:
+/// /tmp gives), `write` (ENOSPC), `signal` (the switch's signal raised under the lock). Unknown words are ignored. Compiled into debug builds only:
 /// in a release build the variable is never read, so no user can change what the library does.
 struct InjectedFaults: OptionSet, Sendable {
     let rawValue: UInt8
@@ -11,11 +9,16 @@ struct InjectedFaults: OptionSet, Sendable {
     static let open = InjectedFaults(rawValue: 1 << 2)
     static let readOnlyTmp = InjectedFaults(rawValue: 1 << 3)
     static let write = InjectedFaults(rawValue: 1 << 4)
+    /// Raise the signal switch's signal while the registration lock is held (every cold path,
+    /// and the fork handler's prepare step): the handler must never need the lock.
+    static let signalUnderLock = InjectedFaults(rawValue: 1 << 5)
 
     #if DEBUG
     /// Test-only: how many more bytes writes to files whose path starts with `prefix` may
     /// write before failing with ENOSPC, as a disk that fills up part-way through a write does.
-    static let writeBudget = Mutex<(prefix: String, bytes: Int)?>(nil)
+    /// (A pthread mutex, not `Synchronization.Mutex`: ThreadSanitizer does not see the futex
+    /// the latter uses on Linux and reports its users as racing.)
+    static let writeBudget = LockedValue<(prefix: String, bytes: Int)?>(nil)
     #endif
 
     static let active: InjectedFaults = {
@@ -31,6 +34,7 @@ struct InjectedFaults: OptionSet, Sendable {
             case "open": faults.insert(.open)
             case "tmp": faults.insert(.readOnlyTmp)
             case "write": faults.insert(.write)
+            case "signal": faults.insert(.signalUnderLock)
             default: break
             }
         }
@@ -48,3 +52,19 @@ extension Substring {
         return s
     }
 }
+
+#if DEBUG
+/// A value behind a pthread mutex (test seams only).
+final class LockedValue<Value>: @unchecked Sendable {
+    private let lock = ForkSafeLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
+#endif

@@ -210,6 +210,29 @@ enum System {
         #endif
     }
 
+    /// Installs the signal switch's async-signal-safe handler (CShims/signal_switch.c).
+    static func installSignalHandler(_ signal: Int32) throws(SystemCallError) {
+        guard perftrampoline_signal_switch_install(signal) == 0 else {
+            throw SystemCallError(call: "sigaction", subject: "for signal \(signal)", code: errno)
+        }
+    }
+
+    /// `USR2`, `SIGUSR2`, `usr2` or `12` → SIGUSR2; nil for anything else. Only signals a
+    /// switch can sensibly use (not SIGKILL, SIGSTOP, or faults).
+    static func signalNumber(named name: String) -> Int32? {
+        if let number = Int32(name), number > 0, number < 65, number != SIGKILL, number != SIGSTOP { return number }
+        var word = name.uppercased()
+        if word.hasPrefix("SIG") { word.removeFirst(3) }
+        let table: [String: Int32] = ["HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "USR1": SIGUSR1, "USR2": SIGUSR2,
+                                      "ALRM": SIGALRM, "TERM": SIGTERM, "CONT": SIGCONT, "TSTP": SIGTSTP, "TTIN": SIGTTIN,
+                                      "TTOU": SIGTTOU, "URG": SIGURG, "XCPU": SIGXCPU, "XFSZ": SIGXFSZ, "VTALRM": SIGVTALRM,
+                                      "PROF": SIGPROF, "WINCH": SIGWINCH, "IO": SIGIO, "SYS": SIGSYS]
+        return table[word]
+    }
+
+    /// Raises `signal` in this thread (tests of the signal switch under the lock).
+    static func raise(_ signal: Int32) { _ = perftrampoline_signal_switch_raise(signal) }
+
     /// The calling thread's id, as jitdump's u32 (Linux: the kernel tid).
     static func threadID() -> UInt32 { perftrampoline_thread_id() }
 }
