@@ -22,6 +22,7 @@ struct code {
 
 struct vm {
     long calls;
+    long returns;
 };
 
 // The evaluator, a real function as any interpreter's is (never inlined into its caller): the
@@ -44,8 +45,13 @@ __attribute__((noinline)) static intptr_t evaluate(void *vm_pointer, void *code_
         for (intptr_t i = 0; i < argument; i++) total += i % 7;
         return total;
     }
-    case CALL:
-        return call(vm, code->callee, argument);
+    case CALL: {
+        // Like any interpreter, the frame goes on after the call returns (here: it counts the
+        // return), so the call is a real call, not a tail jump.
+        intptr_t result = call(vm, code->callee, argument);
+        vm->returns++;
+        return result;
+    }
     }
     return 0;
 }

@@ -34,6 +34,7 @@ public enum Builtin: Int, CaseIterable, Sendable {
 }
 
 enum Builtins {
+    @inline(never)  // kept out of the dispatch loop: builtins are the slow path
     static func call(_ builtin: Builtin, _ arguments: UnsafeBufferPointer<Value>,
                      interpreter: Interpreter) -> Result<Value, Failure> {
         if let arity = builtin.arity, arguments.count != arity {

@@ -107,6 +107,10 @@ extension Value {
     /// Structural equality; ints and floats compare numerically. Cyclic lists compare without
     /// unbounded recursion: a pair of lists already being compared further up is taken as
     /// equal there (the two structures are equal if no difference is found anywhere).
+    /// Out of line, as it was before it grew the cycle-safe set: inlined into the dispatch loop
+    /// it cost every interpreted call 11 instructions (register pressure; measured with
+    /// Scripts/bench-instructions.sh).
+    @inline(never)
     func equals(_ other: Value) -> Bool {
         var assumed: Set<ListPair> = []
         return equals(other, assuming: &assumed)
