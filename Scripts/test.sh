@@ -21,6 +21,14 @@ export PERFTRAMPOLINE_INSTALL_PREFIX="$install_root/prefix"
 echo "==> Scripts/check-snippets.py"
 python3 Scripts/check-snippets.py
 
+# Lua 5.4 with PerfTrampoline, from Debian's source, against the installed library (LuaTests).
+echo "==> Examples/Lua/build.sh"
+if bash Examples/Lua/build.sh "$install_root/prefix" "$install_root/lua"; then
+    export PERFTRAMPOLINE_LUA_DIR="$install_root/lua"
+else
+    echo "warning: the patched Lua could not be built; LuaTests will skip (or fail under PERFTRAMPOLINE_REQUIRE_PERF=1)" >&2
+fi
+
 # A separate package depending on this one by path (SwiftEmbeddingTests profiles it).
 echo "==> swift build (Examples/SwiftEmbedding, a dependent package)"
 swift build -c release --package-path Examples/SwiftEmbedding
