@@ -100,6 +100,12 @@ const char *PERFTRAMPOLINE_NONNULL perftrampoline_last_error(void);
 perftrampoline_stub PERFTRAMPOLINE_NULLABLE perftrampoline_make_stub(perftrampoline_slot *PERFTRAMPOLINE_NONNULL slot,
                                                                      const char *PERFTRAMPOLINE_NONNULL name);
 
+/* Gives back a code object's trampoline when the code object is freed: it is reused for the
+ * next code object with the same name (no new stub, no new map line), so a host that re-creates
+ * functions stays bounded by its number of distinct names. The slot reads as empty afterwards.
+ * Call it only when no frame of the code object is running. (Since 1.2.) */
+void perftrampoline_release(perftrampoline_slot *PERFTRAMPOLINE_NONNULL slot);
+
 /* Announces code made by another generator in this process, in the shared perf map.
  * PERFTRAMPOLINE_OK or PERFTRAMPOLINE_ERROR. */
 int perftrampoline_write_entry(const void *PERFTRAMPOLINE_NONNULL address, size_t size,

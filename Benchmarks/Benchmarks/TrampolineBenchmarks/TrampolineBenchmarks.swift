@@ -93,6 +93,27 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(codes)
     }
 
+    // Issue 15: code objects created, called and freed in a loop (a REPL, eval, reloaded
+    // handlers): 1,000,000 cycles over 1,000 names must leave 1,000 stubs and 1,000 map lines.
+    Benchmark("churn: 1000000 create-call-release cycles over 1000 names",
+              configuration: .init(metrics: [.wallClock, .peakMemoryResident,
+                                             .custom("stubs made", polarity: .prefersSmaller),
+                                             .custom("stubs made in the second half", polarity: .prefersSmaller)],
+                                   warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 1,
+                                   setup: { try perf.activate(.perfMap) }, teardown: { perf.deactivate(); removeOwnFiles() })) { benchmark in
+        let before = perf.status.stubCount
+        var middle = before
+        for cycle in 0..<1_000_000 {
+            if cycle == 500_000 { middle = perf.status.stubCount }
+            let code = BenchCode("bench::churn\(cycle % 1000):churn.bench")
+            if let stub = perf.stub(for: code.slot, name: code.name) { blackHole(stub(nil, nil, cycle, addEvaluator)) }
+            perf.release(code.slot)
+        }
+        let after = perf.status.stubCount
+        benchmark.measurement(.custom("stubs made"), after - before)
+        benchmark.measurement(.custom("stubs made in the second half"), after - middle)
+    }
+
     for mode in [ProfilingMode.perfMap, .jitDump] {
         Benchmark("first entry of a new code object (\(mode)): slot + entry written",
                   configuration: .init(metrics: [.wallClock, .syscalls], maxDuration: .seconds(2), maxIterations: 20_000,

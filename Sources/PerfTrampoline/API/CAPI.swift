@@ -62,6 +62,12 @@ public func perftrampoline_make_stub(_ slot: UnsafeMutablePointer<perftrampoline
     return unsafeBitCast(address, to: perftrampoline_stub.self)
 }
 
+/// C: gives back a code object's trampoline (see ``PerfSupport/release(_:)``).
+@_cdecl("perftrampoline_release")
+public func perftrampoline_release(_ slot: UnsafeMutablePointer<perftrampoline_slot>) {
+    PerfSupport.shared.release(load: { perftrampoline_slot_load(slot) }, clear: { perftrampoline_slot_publish(slot, 0) })
+}
+
 /// C: announces another code generator's code in the shared perf map; 0 or -1.
 @_cdecl("perftrampoline_write_entry")
 public func perftrampoline_write_entry(_ address: UnsafeRawPointer, _ size: Int, _ name: UnsafePointer<CChar>) -> Int32 {

@@ -33,6 +33,11 @@ public final class PerfSupport: @unchecked Sendable {
     private var template: StubTemplate?
     private var arenas: [StubLayout: CodeArena] = [:]
     private var registry = SymbolRegistry()
+    /// Released stubs, by sanitised name: a stub is only ever reused for the name it already
+    /// has in the map (which has no timestamps, so an address must never change meaning).
+    private var releasedStubs: [[UInt8]: [UInt]] = [:]
+    /// Every stub's name, by address (for `release`).
+    private var stubNames: [UInt: [UInt8]] = [:]
     private var perfMap: PerfMapFile?
     private var jitDump: JitDumpFile?
     private var offReason: String?
@@ -98,6 +103,11 @@ public final class PerfSupport: @unchecked Sendable {
             warning = failLocked("\(error)")
             return nil
         }
+        // A released stub that already carries this name: no new stub, no new line.
+        if let reused = releasedStubs[sanitized]?.popLast() {
+            publish(reused)
+            return UnsafeRawPointer(bitPattern: reused)
+        }
         let address: UnsafeRawPointer
         do {
             address = try arena.allocate()
@@ -113,8 +123,30 @@ public final class PerfSupport: @unchecked Sendable {
             warning = failLocked("\(error)")
             return nil
         }
+        stubNames[UInt(bitPattern: address)] = sanitized
         publish(UInt(bitPattern: address))
         return address
+    }
+
+    /// Gives back `slot`'s trampoline when its code object is freed (a REPL's, an `eval`'s, a
+    /// reloaded handler's). The stub stays mapped and named: it is reused for the next code
+    /// object with the same sanitised name, so re-creating a function costs no new stub and no
+    /// new map line, and memory stays bounded by the number of distinct names. A released stub
+    /// whose name never comes back stays reserved (the map has no timestamps: its address must
+    /// keep meaning that name). Call it only when no frame of the code object is running.
+    public func release(_ slot: borrowing TrampolineSlot) {
+        release(load: { slot.bits.load(ordering: .acquiring) }, clear: { slot.bits.store(0, ordering: .releasing) })
+    }
+
+    /// `release` for any kind of slot (the C API's too).
+    func release(load: () -> UInt, clear: () -> Void) {
+        lock.withLock {
+            let address = load()
+            guard address != 0 else { return }
+            clear()
+            guard let name = stubNames[address] else { return }
+            releasedStubs[name, default: []].append(address)
+        }
     }
 
     /// Creates `slot`'s trampoline and its entry now, before the code object's first call —
