@@ -167,6 +167,29 @@ enum Perf {
         return false
     }
 
+    /// Records `executable arguments` with frame pointers (`-g`) or, with `jitdump`, with DWARF
+    /// unwinding and then `perf inject --jit` (dumps go to `dir`); removes the files of every
+    /// process recorded; returns the samples and the program's outcome.
+    static func profile(_ executable: String, _ arguments: [String], jitdump: Bool, environment: [String: String] = [:],
+                        in dir: String) throws -> (samples: [Sample], outcome: Harness.Outcome) {
+        let data = dir + "/perf.data"
+        let callGraph = jitdump ? ["-k", "1", "--call-graph", "dwarf,65528"] : ["-g"]
+        let outcome = try Harness.run(path!, ["record", "-q", "-F", "999"] + callGraph + ["-o", data, "--", executable] + arguments,
+                                      environment: Harness.cleanEnvironment(environment.merging(["PERFTRAMPOLINE_JITDUMP_DIR": dir]) { $1 }))
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let pids = try Harness.run(path!, ["script", "-i", data, "-F", "pid"]).stdout
+            .split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+        defer { Set(pids + Harness.reportedPids(outcome)).forEach(Harness.removeFiles(of:)) }
+        var input = data
+        if jitdump {
+            input = dir + "/perf.jit.data"
+            let inject = try Harness.run(path!, ["inject", "--jit", "-i", data, "-o", input])
+            #expect(inject.status == 0, "\(inject.stderr)")
+        }
+        let script = try Harness.run(path!, ["script", "-i", input], directory: dir)
+        return (Sample.parse(script.stdout), outcome)
+    }
+
     /// `perf record <options> -o DIR/perf.data -- toyvm ARGS`, then `perf script`; returns the
     /// script text and the toyvm outcome.
     static func recordToy(_ arguments: [String], options: [String] = ["-F", "999", "-g"],

@@ -85,21 +85,8 @@ import Testing
         let dir = try Harness.writeTemporary("").dir
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let program = try Self.build(package, prefix: prefix, in: dir)
-        let data = dir + "/perf.data"
-        let callGraph = flag == "-Xperf" ? ["-g"] : ["-k", "1", "--call-graph", "dwarf,65528"]
-        let record = try Harness.run(Perf.path!, ["record", "-q", "-F", "999"] + callGraph + ["-o", data, "--", program, flag, "300"],
-                                     environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_JITDUMP_DIR": dir]))
-        let pid = Harness.reportedPids(record).last ?? -1
-        defer { Harness.removeFiles(of: pid) }
-        #expect(record.status == 0, "\(record.stderr)")
-        var input = data
-        if flag == "-Xperf_jit" {
-            input = dir + "/perf.jit.data"
-            let inject = try Harness.run(Perf.path!, ["inject", "--jit", "-i", data, "-o", input])
-            #expect(inject.status == 0, "\(inject.stderr)")
-        }
-        let script = try Harness.run(Perf.path!, ["script", "-i", input], directory: dir)
-        let named = Sample.parse(script.stdout).map { $0.frames(prefixed: "cdemo::") }
+        let samples = try Perf.profile(program, [flag, "300"], jitdump: flag == "-Xperf_jit", in: dir).samples
+        let named = samples.map { $0.frames(prefixed: "cdemo::") }
         let naming = named.filter { $0.first == Self.chain[0] }
         let complete = naming.filter { $0 == Self.chain }.count
         #expect(naming.count >= 50, "\(naming.count) samples name tokenize")

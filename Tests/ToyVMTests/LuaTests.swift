@@ -25,25 +25,11 @@ import Testing
         guard Perf.available(), let lua = Self.built()?.lua else { return }
         let dir = try Harness.writeTemporary("").dir
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let data = dir + "/perf.data"
-        let callGraph = mode == "perf" ? ["-g"] : ["-k", "1", "--call-graph", "dwarf,65528"]
-        let record = try Harness.run(Perf.path!, ["record", "-q", "-F", "999"] + callGraph + ["-o", data, "--", lua, Self.program("chain.lua"), "300"],
-                                     environment: Harness.cleanEnvironment(["PERFSUPPORT": mode == "perf" ? "1" : "jitdump",
-                                                                            "PERFTRAMPOLINE_JITDUMP_DIR": dir]))
-        #expect(record.status == 0, "\(record.stderr)")
-        let pids = try Harness.run(Perf.path!, ["script", "-i", data, "-F", "pid"]).stdout
-            .split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
-        defer { Set(pids).forEach(Harness.removeFiles(of:)) }
-        var input = data
-        if mode == "jitdump" {
-            input = dir + "/perf.jit.data"
-            let inject = try Harness.run(Perf.path!, ["inject", "--jit", "-i", data, "-o", input])
-            #expect(inject.status == 0, "\(inject.stderr)")
-        }
-        let script = try Harness.run(Perf.path!, ["script", "-i", input], directory: dir)
+        let samples = try Perf.profile(lua, [Self.program("chain.lua"), "300"], jitdump: mode == "jitdump",
+                                       environment: ["PERFSUPPORT": mode == "perf" ? "1" : "jitdump"], in: dir).samples
         let file = Self.program("chain.lua")
         let chain = [("foo", 3), ("bar", 8), ("baz", 9)].map { "lua::\($0.0):\(file):\($0.1)" }
-        let named = Sample.parse(script.stdout).map { $0.frames(prefixed: "lua::") }
+        let named = samples.map { $0.frames(prefixed: "lua::") }
         let naming = named.filter { $0.first == chain[0] }
         let complete = naming.filter { Array($0.prefix(3)) == chain }.count
         print("Lua \(mode): \(naming.count) samples name foo, \(complete) carry foo <- bar <- baz")
