@@ -29,24 +29,24 @@ public final class PerfSupport: @unchecked Sendable {
     // Everything below is guarded by `lock`; the fast path reads only the active flag (a C int
     // shared with the C API's inline fast path and the signal switch's handler) and slots.
     let lock = ForkSafeLock()
-    private var mode: ProfilingMode = .off
-    private var template: StubTemplate?
-    private var arenas: [StubLayout: CodeArena] = [:]
-    private var registry = SymbolRegistry()
+    var mode: ProfilingMode = .off
+    var template: StubTemplate?
+    var arenas: [StubLayout: CodeArena] = [:]
+    var registry = SymbolRegistry()
     /// Released stubs, by sanitised name: a stub is only ever reused for the name it already
     /// has in the map (which has no timestamps, so an address must never change meaning).
-    private var releasedStubs: [[UInt8]: [UInt]] = [:]
+    var releasedStubs: [[UInt8]: [UInt]] = [:]
     /// Every stub's name, by address (for `release`).
-    private var stubNames: [UInt: [UInt8]] = [:]
-    private var perfMap: PerfMapFile?
-    private var jitDump: JitDumpFile?
-    private var offReason: String?
-    private var lastWarning: String?
-    private var logger = StandardErrorLogHandler.logger()
-    private var forkHandlersInstalled = false
+    var stubNames: [UInt: [UInt8]] = [:]
+    var perfMap: PerfMapFile?
+    var jitDump: JitDumpFile?
+    var offReason: String?
+    var lastWarning: String?
+    var logger = StandardErrorLogHandler.logger()
+    var forkHandlersInstalled = false
     /// The signal switch: installed, its mode, and how many signals have been applied.
-    private var signalSwitch: (signal: Int32, mode: ProfilingMode)?
-    private var appliedSignals: UInt32 = 0
+    var signalSwitch: (signal: Int32, mode: ProfilingMode)?
+    var appliedSignals: UInt32 = 0
 
     private init() {}
 
@@ -308,7 +308,7 @@ public final class PerfSupport: @unchecked Sendable {
         }
     }
 
-    private var currentMode: ProfilingMode { lock.withLock { mode } }
+    var currentMode: ProfilingMode { lock.withLock { mode } }
 
     // MARK: - Entries from other code generators
 
@@ -339,167 +339,6 @@ public final class PerfSupport: @unchecked Sendable {
             }
             // The map is now ours to keep per process: a fork child must open its own.
             installForkHandlersLocked()
-        }
-    }
-
-    // MARK: - Internals (lock held)
-
-    /// Writes the registry's newest entry to every sink, all or nothing: if one file cannot
-    /// take it, the files that did are cut back and the entry is forgotten, so no file ever
-    /// names a stub that will not run, and no later write can follow a fragment.
-    private func writeNewestEntryLocked(to sinks: [any SymbolSink]) throws(SystemCallError) {
-        let marks = sinks.map(\.mark)
-        do {
-            for sink in sinks { try sink.catchUp(with: registry) }
-        } catch {
-            for (sink, mark) in zip(sinks, marks) { sink.rollback(to: mark) }
-            registry.removeLast()
-            throw error
-        }
-    }
-
-    /// A map or dump deleted while we run (a cleanup script, a user) would silently take every
-    /// later entry with it: checked on each new stub (one `fstat`), and created again, with
-    /// every entry, when its name is gone.
-    private func recreateDeletedFilesLocked() throws(OwnedFile.Refusal) {
-        if let map = perfMap, map.file.isDeleted {
-            perfMap = nil
-            perfMap = try PerfMapFile(processID: System.processID, registry: registry)
-        }
-        if let dump = jitDump, dump.file.isDeleted, let frame = template?.frame {
-            jitDump = nil
-            jitDump = try JitDumpFile(processID: System.processID, frame: frame, registry: registry)
-        }
-    }
-
-    /// A failure's one-line reason, with what to do where the cause is a known policy.
-    static func explain(_ error: SystemCallError) -> String {
-        error.refusesExecutableMemory
-            ? "the kernel refuses to make memory executable (mprotect PROT_EXEC: \(error.reasonText)); a policy such "
-                + "as systemd's MemoryDenyWriteExecute=, prctl(PR_SET_MDWE) or SELinux's execmem denial is in force. "
-                + "The program runs unchanged; perf still samples it, without interpreted names"
-            : "\(error)"
-    }
-
-    /// The files kept up to date in the current mode. Jitdump mode writes the perf map too,
-    /// so a plain `perf record -g` (no inject) still names every frame.
-    private var activeSinks: [any SymbolSink] {
-        switch mode {
-        case .off: []
-        case .perfMap: [perfMap as (any SymbolSink)?].compactMap { $0 }
-        case .jitDump: [perfMap as (any SymbolSink)?, jitDump].compactMap { $0 }
-        }
-    }
-
-    /// Stubs made in jitdump mode are spaced for perf inject's unwind mappings.
-    private static func layout(for mode: ProfilingMode) -> StubLayout {
-        mode == .jitDump ? .jitDump : .compact
-    }
-
-    private func activateLocked(_ requested: ProfilingMode) throws(PerfSupportError) {
-        if requested == .off { return }
-        if template == nil {
-            do { template = try BackendSelection.choose() } catch {
-                throw .unsupported(error.description)
-            }
-        }
-        guard let template else { return }
-        let layout = Self.layout(for: requested)
-        if requested == .jitDump && template.frame == nil {
-            throw .unsupported("no unwind description for the \(template.backend) trampoline; jitdump mode needs one")
-        }
-        let arena = arenas[layout] ?? CodeArena(template: template, layout: layout)
-        arenas[layout] = arena
-        // Map a chunk now, so that a refused mmap/mprotect is reported here, not mid-run.
-        do { try arena.reserveChunk() } catch { throw .setupFailed(Self.explain(error)) }
-        let createdMap = perfMap == nil
-        do {
-            if let perfMap {
-                try perfMap.catchUp(with: registry)
-            } else {
-                perfMap = try PerfMapFile(processID: System.processID, registry: registry)
-            }
-        } catch let refusal as OwnedFile.Refusal {
-            throw .setupFailed(refusal.description)
-        } catch {
-            throw .setupFailed("\(error)")
-        }
-        if requested == .jitDump {
-            do {
-                if let jitDump {
-                    try jitDump.catchUp(with: registry)
-                } else {
-                    jitDump = try JitDumpFile(processID: System.processID, frame: template.frame!, registry: registry)
-                }
-            } catch {
-                // Leave nothing behind from this attempt: a map made for it goes too.
-                if createdMap, let path = perfMap?.path {
-                    perfMap = nil
-                    System.unlink(path)
-                }
-                if let refusal = error as? OwnedFile.Refusal { throw .setupFailed(refusal.description) }
-                throw .setupFailed("\(error)")
-            }
-        }
-        installForkHandlersLocked()
-        mode = requested
-        offReason = nil
-        lastWarning = nil
-        setActive(true)
-    }
-
-    /// The Swift flag and its mirror for the C API's inline fast path.
-    private func setActive(_ active: Bool) {
-        perftrampoline_set_active_flag(active ? 1 : 0)
-        if signalSwitch != nil { perftrampoline_signal_switch_set_state(active ? 1 : 0) }
-    }
-
-    /// A failure after activation: off, status says why; returns the warning for the caller
-    /// to log once it has released the lock (nil if it repeats the last one).
-    private func failLocked(_ reason: String) -> (Logger, String)? {
-        mode = .off
-        setActive(false)
-        offReason = reason
-        return warningLocked("perf support disabled: \(reason)")
-    }
-
-    /// The warning to log, unless it is the same as the last one: a host retrying a switch
-    /// that cannot work (2,000 `activate` calls under MDWE) gets one line, not 2,000. A
-    /// successful activation forgets it.
-    private func warningLocked(_ message: String) -> (Logger, String)? {
-        guard message != lastWarning else { return nil }
-        lastWarning = message
-        return (logger, message)
-    }
-
-    private func warn(_ message: String) {
-        if let (logger, message) = lock.withLock({ warningLocked(message) }) { logger.warning("\(message)") }
-    }
-
-    // MARK: - Fork
-
-    private func installForkHandlersLocked() {
-        guard !forkHandlersInstalled else { return }
-        forkHandlersInstalled = true
-        ForkHandlers.install()
-    }
-
-    /// In the fork child, with the lock re-created: the parent's descriptors are closed (its
-    /// files are not ours to write), and if profiling is on, this process's own files are
-    /// opened and given every entry the parent had — the stubs are still mapped and cached,
-    /// so the child can run all of them.
-    func reopenAfterFork() -> (Logger, String)? {
-        perfMap = nil
-        jitDump = nil
-        guard mode != .off else { return nil }
-        let requested = mode
-        mode = .off
-        setActive(false)
-        do {
-            try activateLocked(requested)
-            return nil
-        } catch {
-            return failLocked(error.description)
         }
     }
 }
