@@ -44,4 +44,19 @@ import Testing
         #expect(Harness.mapLines(Harness.reportedPids(plain).last ?? -1) == nil)
         #expect(Harness.mapLines(Harness.reportedPids(profiled).last ?? -1)?.count == 3)
     }
+
+    /// Issue 14, through the Swift API: an entry of another code generator written before a
+    /// fork, then one from the child: the child's goes to the child's own map only.
+    @Test func externalEntriesAfterForkGoToTheChildsOwnMap() throws {
+        guard let binary = Self.built() else { return }
+        let outcome = try Harness.run(binary, ["--fork-entry"], environment: Harness.cleanEnvironment([:]))
+        let parent = Int32(ForkTests.value("pid", in: outcome.stdout) ?? "") ?? -1
+        let child = Int32(ForkTests.value("child pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("child status 0"))
+        let names = { (pid: Int32) in (Harness.mapLines(pid) ?? []).map { $0.split(separator: " ").last.map(String.init) ?? "" } }
+        #expect(names(parent) == ["jit::parent_entry"])
+        #expect(names(child) == ["jit::parent_entry", "jit::child_entry"])
+    }
 }

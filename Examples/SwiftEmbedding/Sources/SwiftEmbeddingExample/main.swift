@@ -43,6 +43,25 @@ func evaluate(_ context: UnsafeMutableRawPointer?, _ object: UnsafeMutableRawPoi
     return total
 }
 
+// `--fork-entry`: another code generator's entry announced before a fork and one from the child
+// (issue 14: the child's entry must go to the child's own map, never the parent's).
+if CommandLine.arguments.dropFirst().first == "--fork-entry" {
+    let parentCode = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
+    let childCode = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
+    try PerfSupport.shared.writePerfMapEntry(address: parentCode, size: 16, name: "jit::parent_entry")
+    let child = fork()
+    if child == 0 {
+        let ok = (try? PerfSupport.shared.writePerfMapEntry(address: childCode, size: 16, name: "jit::child_entry")) != nil
+        _exit(ok ? 0 : 3)
+    }
+    var status: Int32 = 0
+    waitpid(child, &status, 0)
+    print("child status \(status)")
+    print("child pid \(child)")
+    print("pid \(getpid())")
+    exit(0)
+}
+
 let options = CommandLine.arguments.dropFirst().filter { $0.hasPrefix("-X") }
 let rounds = CommandLine.arguments.dropFirst().last { !$0.hasPrefix("-") }.flatMap { Int($0) } ?? 200
 var environment: [String: String] = [:]
