@@ -165,6 +165,7 @@ final class LockedBox<Value>: @unchecked Sendable {
     @Test func forkWhileAnotherThreadRegistersDoesNotDeadlockTheChild() throws {
         try perf.activate(.perfMap)
         let stop = Atomic<Bool>(false)
+        let finished = Atomic<Bool>(false)
         let registrar = Thread {
             var count = 0
             while !stop.load(ordering: .relaxed) {
@@ -172,9 +173,15 @@ final class LockedBox<Value>: @unchecked Sendable {
                 _ = perf.stub(for: code.slot, name: code.name)
                 count += 1
             }
+            finished.store(true, ordering: .releasing)
         }
         registrar.start()
-        defer { stop.store(true, ordering: .relaxed) }
+        // The registrar must be gone before the next test measures the shared instance (it
+        // once made a stub during millionCodeObjects' count).
+        defer {
+            stop.store(true, ordering: .relaxed)
+            while !finished.load(ordering: .acquiring) { sched_yield() }
+        }
         var children: [pid_t] = []
         defer { for child in children { unlink(PerfMapFile.path(forProcess: child)) } }
         for round in 0..<30 {
