@@ -36,8 +36,9 @@ public final class PerfSupport: @unchecked Sendable {
     /// Released stubs, by sanitised name: a stub is only ever reused for the name it already
     /// has in the map (which has no timestamps, so an address must never change meaning).
     var releasedStubs: [[UInt8]: [UInt]] = [:]
-    /// Every stub's name, by address (for `release`).
-    var stubNames: [UInt: [UInt8]] = [:]
+    /// Registry index of every stub, by address: built at the first `release` (hosts that never
+    /// release pay nothing for it), kept up to date after that.
+    var stubIndex: [UInt: Int]?
     var perfMap: PerfMapFile?
     var jitDump: JitDumpFile?
     var offReason: String?
@@ -123,7 +124,7 @@ public final class PerfSupport: @unchecked Sendable {
             warning = failLocked("\(error)")
             return nil
         }
-        stubNames[UInt(bitPattern: address)] = sanitized
+        stubIndex?[UInt(bitPattern: address)] = registry.count - 1
         publish(UInt(bitPattern: address))
         return address
     }
@@ -144,8 +145,9 @@ public final class PerfSupport: @unchecked Sendable {
             let address = load()
             guard address != 0 else { return }
             clear()
-            guard let name = stubNames[address] else { return }
-            releasedStubs[name, default: []].append(address)
+            if stubIndex == nil { stubIndex = registry.stubIndex() }
+            guard let index = stubIndex?[address] else { return }
+            releasedStubs[Array(registry[index].name), default: []].append(address)
         }
     }
 
@@ -180,7 +182,7 @@ public final class PerfSupport: @unchecked Sendable {
         if let name = environment["PERFTRAMPOLINE_SIGNAL"], !name.isEmpty {
             if let signal = System.signalNumber(named: name) {
                 do {
-                    try installSignalSwitch(signal, mode: requested ?? (environment["PERFSUPPORT"] == "jitdump" ? .jitDump : .perfMap))
+                    try installSignalSwitch(signal, mode: requested ?? .perfMap)
                 } catch {
                     warn(error.description)
                 }

@@ -82,8 +82,6 @@ extension PerfSupport {
             } else {
                 perfMap = try PerfMapFile(processID: System.processID, registry: registry)
             }
-        } catch let refusal as OwnedFile.Refusal {
-            throw .setupFailed(refusal.description)
         } catch {
             throw .setupFailed("\(error)")
         }
@@ -100,7 +98,6 @@ extension PerfSupport {
                     perfMap = nil
                     System.unlink(path)
                 }
-                if let refusal = error as? OwnedFile.Refusal { throw .setupFailed(refusal.description) }
                 throw .setupFailed("\(error)")
             }
         }

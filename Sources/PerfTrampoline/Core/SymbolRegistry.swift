@@ -51,6 +51,13 @@ struct SymbolRegistry {
         names.removeSubrange((nameEnds.last ?? 0)...)
     }
 
+    /// The index of every stub's entry, by address.
+    func stubIndex() -> [UInt: Int] {
+        var index: [UInt: Int] = [:]
+        for position in 0..<count where origins[position] == .stub { index[addresses[position]] = position }
+        return index
+    }
+
     subscript(index: Int) -> Entry {
         let start = index == 0 ? 0 : nameEnds[index - 1]
         return Entry(address: addresses[index], size: sizes[index], origin: origins[index],
