@@ -22,7 +22,7 @@ objcopy --strip-debug .build-nohook/release/toyvm "$work/toyvm-nohook"
 objcopy --strip-debug .build/release/CEmbeddingExample "$work/cdemo"
 pyroot="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
 python3 - "$work" "$pyroot" <<'PY'
-import os, re, subprocess, sys
+import os, subprocess, sys
 work, pyroot = sys.argv[1], sys.argv[2]
 open(f"{work}/fib.toy", "w").write("fn fib(n) {\n    if n < 2 { return n }\n    return fib(n - 1) + fib(n - 2)\n}\nprint(fib(int(argv[0])))\n")
 open(f"{work}/fib.py", "w").write("import sys\ndef fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\nprint(fib(int(sys.argv[1])))\n")
@@ -35,13 +35,12 @@ def calls_of_fib(n):
 
 def instructions(command):
     out = f"{work}/cg.out"
-    result = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"] + command,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for line in result.stdout.split("\n"):
-        match = re.match(r"pid (\d+)", line)
-        if match:
-            for path in (f"/tmp/perf-{match.group(1)}.map", f"/tmp/jit-{match.group(1)}.dump"):
-                if os.path.exists(path): os.unlink(path)
+    # valgrind runs the program in its own process: that pid's map and dump are the run's files.
+    process = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"] + command,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process.wait()
+    for path in (f"/tmp/perf-{process.pid}.map", f"/tmp/jit-{process.pid}.dump"):
+        if os.path.exists(path): os.unlink(path)
     summary = [l for l in open(out) if l.startswith("summary:")]
     os.unlink(out)
     return int(summary[0].split()[1])

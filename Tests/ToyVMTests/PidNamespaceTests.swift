@@ -34,7 +34,8 @@ import TestSupport
             return
         }
         let mapPath = "/tmp/perf-1.map"
-        if FileManager.default.fileExists(atPath: mapPath) { unlink(mapPath) }  // a dead run's; pid 1 here is init
+        // No clean-up beforehand: a file left by an earlier run is stale (its lock died with it)
+        // and A claims it; only the files of the two processes started here are removed.
         let (dir, first) = try Harness.writeTemporary(Self.program(prefix: "first", count: 40, pauseSeconds: 3), name: "first.toy")
         defer { try? FileManager.default.removeItem(atPath: dir); unlink(mapPath) }
         let second = dir + "/second.toy"
