@@ -78,7 +78,10 @@ sanitizer_pass() {
 for sanitizer in ${PERFTRAMPOLINE_SANITIZE:-}; do
     case "$sanitizer" in
     thread) sanitizer_pass thread 'forkWhileAnotherThreadRegisters|hundredThousandStubs|millionCodeObjects|AssemblyPortabilityTests|NativeTemplateTests' ;;
-    address) sanitizer_pass address 'millionCodeObjects|AssemblyPortabilityTests|NativeTemplateTests' ;;
+    # The fork-under-registration test is left to the three plain passes under ASan too: in one
+    # CI run 2 of its 30 children hung after fork() in the ASan build (the sanitizer runtime's
+    # allocator state is not fork-safe in a multithreaded process; not seen in any plain run).
+    address) sanitizer_pass address 'forkWhileAnotherThreadRegisters|millionCodeObjects|AssemblyPortabilityTests|NativeTemplateTests' ;;
     *) echo "unknown sanitizer '$sanitizer' in PERFTRAMPOLINE_SANITIZE" >&2; exit 2 ;;
     esac
 done
