@@ -10,6 +10,7 @@ import Darwin
 public enum Builtin: Int, CaseIterable, Sendable {
     case print, len, push, str, int, clock, getpid, fork, wait, exit, sleep
     case perfActivate, perfDeactivate, perfIsActive, perfPrepare, perfStatus
+    case compile
 
     var name: String {
         switch self {
@@ -25,7 +26,7 @@ public enum Builtin: Int, CaseIterable, Sendable {
     /// Number of arguments, nil for variadic.
     var arity: Int? {
         switch self {
-        case .print: nil
+        case .print, .compile: nil
         case .clock, .getpid, .fork, .perfDeactivate, .perfIsActive, .perfStatus: 0
         case .push: 2
         default: 1
@@ -132,7 +133,40 @@ enum Builtins {
             return .success(.bool(interpreter.perf.prepare(function.perfSlot, name: function.perfName)))
         case .perfStatus:
             return .success(.string(interpreter.perf.status.description))
+        case .compile:
+            return compile(arguments, interpreter: interpreter)
         }
+    }
+
+    /// `compile(source)`, `compile(source, file)`: compiles function definitions at run time
+    /// and returns them in a list, bound to no name. Names used inside refer to the program's
+    /// globals. A function nothing refers to any more is freed, and its trampoline released
+    /// for reuse.
+    private static func compile(_ arguments: UnsafeBufferPointer<Value>, interpreter: Interpreter) -> Result<Value, Failure> {
+        guard arguments.count == 1 || arguments.count == 2 else {
+            return .failure(Failure(message: "compile() takes 1 or 2 arguments but \(arguments.count) were given"))
+        }
+        guard case .string(let source) = arguments[0] else {
+            return .failure(Failure(message: "compile() needs a source string, not \(arguments[0].typeName)"))
+        }
+        var file = "<compile>"
+        if arguments.count == 2 {
+            guard case .string(let name) = arguments[1] else {
+                return .failure(Failure(message: "compile() needs a file name string, not \(arguments[1].typeName)"))
+            }
+            file = name
+        }
+        let functions: [FunctionObject]
+        var compiler = Compiler(file: file, globals: interpreter.globalTable)
+        do {
+            functions = try compiler.compileDefinitions(try Parser.parse(source, file: file))
+        } catch {
+            return .failure(Failure(message: "compile(): \(error.description)"))
+        }
+        guard interpreter.adoptGlobals(compiler.globals) else {
+            return .failure(Failure(message: "compile(): too many global names (at most \(interpreter.globalCapacity))"))
+        }
+        return .success(.list(ListObject(functions.map { .function($0) })))
     }
 
     private static func toInt(_ value: Value) -> Result<Value, Failure> {

@@ -70,6 +70,11 @@ public final class FunctionObject {
     }
 
     deinit {
+        // Its trampoline goes back for reuse (by the next function of the same name; in
+        // jitdump mode by any). No frame of it runs: a running function is on the value stack.
+        #if !TOYVM_NO_PERF_HOOK
+        PerfSupport.shared.release(perfSlot)
+        #endif
         code.deinitialize()
         code.deallocate()
         constants.extracting(0..<constantCount).deinitialize()

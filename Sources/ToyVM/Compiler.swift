@@ -22,6 +22,26 @@ struct Compiler {
         _ = globals.index(of: "argv")
     }
 
+    /// A compiler adding to a running program's globals (the `compile` builtin).
+    init(file: String, globals: GlobalTable) {
+        self.file = file
+        self.globals = globals
+    }
+
+    /// Source compiled at run time: function definitions only, returned in source order and
+    /// bound to no name (names used inside refer to the program's globals, as in any function).
+    mutating func compileDefinitions(_ statements: [Statement]) throws(SyntaxError) -> [FunctionObject] {
+        var result: [FunctionObject] = []
+        for statement in statements {
+            guard case .function(let declaration) = statement.kind else {
+                throw SyntaxError(file: file, line: statement.line, column: 1,
+                                  message: "compiled source may only define functions (fn name(...) { ... })")
+            }
+            result.append(try compileFunction(declaration))
+        }
+        return result
+    }
+
     /// The module's code object. Function definitions are hoisted: every `fn` is bound before
     /// the first top-level statement runs, so code may call functions defined later.
     mutating func compileModule(_ statements: [Statement]) throws(SyntaxError) -> FunctionObject {

@@ -32,8 +32,12 @@ public final class Interpreter {
     let perf = PerfSupport.shared
     let stack: UnsafeMutablePointer<Value>
     let stackCapacity: Int
+    /// Room for `globalCapacity` values (reserved, committed as used); the first
+    /// `globalTable.names.count` are initialised. Never moves, so the dispatch loop may keep it.
     let globals: UnsafeMutablePointer<Value>
-    let globalNames: [String]
+    let globalCapacity: Int
+    /// Names of the globals: the program's, then those `compile` adds.
+    private(set) var globalTable: GlobalTable
     let state: UnsafeMutablePointer<ExecutionState>
     let recursionLimit: Int
     let output: Output
@@ -41,7 +45,7 @@ public final class Interpreter {
     var lastWarning: String?
 
     /// Nil when not even the smallest value stack can be allocated.
-    init?(globalNames: [String], arguments: [String], recursionLimit: Int, output: Output) {
+    init?(globals globalTable: GlobalTable, arguments: [String], recursionLimit: Int, output: Output) {
         // 16 Mi values (384 MB of address space, committed only as used); halved while the
         // address space refuses it (`ulimit -v`), so a tight limit gives a smaller stack and an
         // earlier "value stack is full" error, never a trap.
@@ -52,13 +56,26 @@ public final class Interpreter {
             if memory == nil { capacity /= 2 }
         }
         guard let memory else { return nil }
-        self.globalNames = globalNames
+        // Globals: room for 1 Mi names (16 MB of address space, committed only as used), halved
+        // while refused, never below what the program itself needs.
+        var globalCapacity = max(1 << 20, globalTable.names.count)
+        var globalMemory: UnsafeMutableRawPointer? = nil
+        while globalMemory == nil && globalCapacity >= globalTable.names.count {
+            globalMemory = malloc(max(1, globalCapacity) * MemoryLayout<Value>.stride)
+            if globalMemory == nil { globalCapacity /= 2 }
+        }
+        guard let globalMemory else {
+            free(memory)
+            return nil
+        }
+        self.globalTable = globalTable
+        self.globalCapacity = globalCapacity
         self.recursionLimit = recursionLimit
         self.output = output
         stackCapacity = capacity
         stack = memory.bindMemory(to: Value.self, capacity: capacity)
-        globals = .allocate(capacity: globalNames.count)
-        globals.initialize(repeating: .undefined, count: globalNames.count)
+        globals = globalMemory.bindMemory(to: Value.self, capacity: globalCapacity)
+        globals.initialize(repeating: .undefined, count: globalTable.names.count)
         for builtin in Builtin.allCases { globals[builtin.rawValue] = .builtin(builtin) }
         globals[Builtin.allCases.count] = .list(ListObject(arguments.map { .string($0) }))
         state = .allocate(capacity: 1)
@@ -68,10 +85,20 @@ public final class Interpreter {
     deinit {
         stack.deinitialize(count: state.pointee.initializedTop)
         free(stack)
-        globals.deinitialize(count: globalNames.count)
-        globals.deallocate()
+        globals.deinitialize(count: globalTable.names.count)
+        free(globals)
         state.deinitialize(count: 1)
         state.deallocate()
+    }
+
+    /// Takes the globals `compile` added to the table (initialised as undefined); false if
+    /// there is no room for them.
+    func adoptGlobals(_ table: GlobalTable) -> Bool {
+        guard table.names.count <= globalCapacity else { return false }
+        let old = globalTable.names.count
+        (globals + old).initialize(repeating: .undefined, count: table.names.count - old)
+        globalTable = table
+        return true
     }
 
     /// Runs the module. Returns the runtime error, if any.
@@ -174,7 +201,7 @@ public final class Interpreter {
             case .loadGlobal(let index):
                 let value = globals[Int(index)]
                 if case .undefined = value {
-                    return fail("undefined variable '\(globalNames[Int(index)])'", function, pc: pc)
+                    return fail("undefined variable '\(globalTable.names[Int(index)])'", function, pc: pc)
                 }
                 sp.pointee = value
                 sp += 1
@@ -184,7 +211,7 @@ public final class Interpreter {
             case .assignGlobal(let index):
                 sp -= 1
                 if case .undefined = globals[Int(index)] {
-                    return fail("assignment to undefined variable '\(globalNames[Int(index)])'", function, pc: pc)
+                    return fail("assignment to undefined variable '\(globalTable.names[Int(index)])'", function, pc: pc)
                 }
                 globals[Int(index)] = sp.pointee
             case .lessLocalInt(let slot, let value):

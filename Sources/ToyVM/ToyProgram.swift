@@ -10,7 +10,7 @@ import Darwin
 /// A toy program ready to run: parsed, compiled, with its arguments.
 public struct ToyProgram {
     let module: FunctionObject
-    let globalNames: [String]
+    let globals: GlobalTable
     let arguments: [String]
 
     /// Compiles `source`; `file` is the name used in errors and in the profiler's names.
@@ -19,19 +19,19 @@ public struct ToyProgram {
     /// address space is limited), so input nested up to ``Parser/nestingLimit`` compiles
     /// whatever `ulimit -s` is, and deeper input is a clean syntax error, never a crash.
     public init(source: String, file: String, arguments: [String] = []) throws(SyntaxError) {
-        var result: Result<(FunctionObject, [String]), SyntaxError>?
+        var result: Result<(FunctionObject, GlobalTable), SyntaxError>?
         let ran = LargeStack.run(sizes: [256 << 20, 64 << 20, 16 << 20]) { _ in
             result = Result { () throws(SyntaxError) in
                 let statements = try Parser.parse(source, file: file)
                 var compiler = Compiler(file: file)
                 let module = try compiler.compileModule(statements)
-                return (module, compiler.globals.names)
+                return (module, compiler.globals)
             }
         }
         guard ran, let result else {
             throw SyntaxError(file: file, line: 1, column: 1, message: "cannot start the compiler thread (address space exhausted?)")
         }
-        (module, globalNames) = try result.get()
+        (module, globals) = try result.get()
         self.arguments = arguments
     }
 }
@@ -66,7 +66,7 @@ public enum ToyRunner {
     /// Runs `program` on the calling thread; returns the exit status.
     public static func run(_ program: ToyProgram, recursionLimit: Int = recursionLimit) -> Int32 {
         let output = Output()
-        guard let interpreter = Interpreter(globalNames: program.globalNames, arguments: program.arguments,
+        guard let interpreter = Interpreter(globals: program.globals, arguments: program.arguments,
                                             recursionLimit: recursionLimit, output: output) else {
             writeError("toyvm: error: not enough memory for the interpreter's value stack")
             return 1

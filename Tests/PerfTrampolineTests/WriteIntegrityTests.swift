@@ -89,23 +89,4 @@ import TestSupport
             unlink(dump.path)
         }
     }
-
-    /// When one file takes an entry and the next cannot, the first is cut back: the map never
-    /// holds one more entry than the dump.
-    @Test func aFailingSecondFileRollsTheFirstBack() throws {
-        let dir = makeScratchDirectory()
-        defer { removeTree(dir) }
-        let arena = CodeArena(template: template, layout: .jitDump)
-        let full = try registry(1, arena: arena)
-        let map = try PerfMapFile(processID: 4, registry: SymbolRegistry(), directory: dir)
-        let dump = try JitDumpFile(processID: 4, frame: template.frame!, registry: SymbolRegistry(), directory: dir)
-        let marks = [map.mark, dump.mark]
-        InjectedFaults.writeBudget.withLock { $0 = (dump.path, 10) }
-        defer { InjectedFaults.writeBudget.withLock { $0 = nil } }
-        try map.catchUp(with: full)
-        #expect(throws: SystemCallError.self) { try dump.catchUp(with: full) }
-        map.rollback(to: marks[0])
-        #expect(readFile(map.path) == "")
-        #expect(dump.mark == marks[1])
-    }
 }

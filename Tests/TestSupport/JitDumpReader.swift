@@ -21,6 +21,8 @@ public struct JitDumpReader {
     }
 
     public struct Load {
+        /// The record header's timestamp.
+        public let timestamp: UInt64
         public let pid: UInt32
         public let tid: UInt32
         public let vma: UInt64
@@ -81,7 +83,7 @@ public struct JitDumpReader {
                 guard nul + 1 + codeSize == offset + size else {
                     throw FormatError(description: "LOAD at \(offset): code bytes do not fill the record's end")
                 }
-                loads.append(Load(pid: u32(offset + 16), tid: u32(offset + 20), vma: u64(offset + 24),
+                loads.append(Load(timestamp: u64(offset + 8), pid: u32(offset + 16), tid: u32(offset + 20), vma: u64(offset + 24),
                                   codeAddress: u64(offset + 32), codeSize: UInt64(codeSize), codeIndex: u64(offset + 48),
                                   name: String(decoding: bytes[nameStart..<nul], as: UTF8.self),
                                   code: Array(bytes[(nul + 1)..<(offset + size)]), unwind: pendingUnwind))

@@ -94,8 +94,9 @@ import TestSupport
         }
         let attributes = try FileManager.default.attributesOfItem(atPath: "\(dir)/jit-\(pid).dump")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        // The perf map is written too, so frame-pointer profiling works without inject.
-        #expect(Harness.mapLines(pid)?.count == 4)
+        // Only the dump: its records carry timestamps, so a released stub can be renamed (issue
+        // 15); a map could not follow. Frame-pointer profiling without inject is -Xperf's job.
+        #expect(Harness.mapLines(pid) == nil)
     }
 
     @Test func switchingModesAtRunTime() throws {

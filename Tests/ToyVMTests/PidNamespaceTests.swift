@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import TestSupport
 
 /// Issue 16: two processes that share /tmp but not a pid namespace (two containers, each
 /// running its interpreter as pid 1, /tmp shared with the host for profiling). Both want
@@ -45,7 +44,7 @@ import TestSupport
         // A: pid 1 of its own namespace, holding its files while it sleeps.
         let processA = Process()
         processA.executableURL = URL(fileURLWithPath: Harness.which("unshare")!)
-        processA.arguments = ["-p", "-f", "--mount-proc", Harness.toyvm, "-Xperf_jit", first]
+        processA.arguments = ["-p", "-f", "--mount-proc", Harness.toyvm, "-Xperf", first]
         processA.environment = environment
         let outputA = Pipe()
         processA.standardOutput = outputA
@@ -59,7 +58,7 @@ import TestSupport
         #expect(lines == 21, "A wrote \(lines) lines before B started")
 
         // B: pid 1 of another namespace, same /tmp and dump directory, while A is live.
-        let outcomeB = try Harness.run(Harness.which("unshare")!, ["-p", "-f", "--mount-proc", Harness.toyvm, "-Xperf_jit", second],
+        let outcomeB = try Harness.run(Harness.which("unshare")!, ["-p", "-f", "--mount-proc", Harness.toyvm, "-Xperf", second],
                                        environment: environment)
         processA.waitUntilExit()
         let textA = String(decoding: outputA.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -72,12 +71,10 @@ import TestSupport
         #expect(outcomeB.stderr.contains("/tmp/perf-1.map is in use by another live process"), "\(outcomeB.stderr)")
         #expect(outcomeB.stdout.contains("mode=off"))
 
-        // A's files: every one of its 41 entries, nothing of B's.
+        // A's map: every one of its 41 entries, nothing of B's. (The dump is claimed by the same
+        // code, OwnedFile; since issue 15 jitdump mode writes no map, so this test uses -Xperf.)
         let map = try #require(Harness.mapLines(1))
         #expect(map.count == 41, "\(map.count) lines")
         #expect(map.allSatisfy { $0.contains(" toy::first") || $0.contains(" toy::<module>") }, "\(map.filter { $0.contains("second") })")
-        let dump = try JitDumpReader(path: dir + "/jit-1.dump")
-        #expect(dump.loads.count == 41)
-        #expect(dump.loads.allSatisfy { !$0.name.contains("second") })
     }
 }

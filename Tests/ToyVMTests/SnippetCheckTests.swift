@@ -34,4 +34,22 @@ import Testing
         #expect(outcome.status == 0, "\(outcome.stdout)")
         #expect(outcome.stdout.contains("0 swift, 1 c compiled; 1 fragments skipped; 0 failing"), "\(outcome.stdout)")
     }
+
+    /// Every ```toy block in README.md and Docs/*.md runs with toyvm and exits 0.
+    @Test func everyToySnippetInTheDocsRuns() throws {
+        let root = Harness.packageRoot
+        let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Docs").path)
+            .filter { $0.hasSuffix(".md") }.map { "Docs/" + $0 } + ["README.md"]
+        var count = 0
+        for doc in docs {
+            let text = try String(contentsOf: root.appendingPathComponent(doc), encoding: .utf8)
+            for block in text.components(separatedBy: "```toy\n").dropFirst() {
+                guard let end = block.range(of: "\n```") else { continue }
+                let outcome = try Harness.toy(["-c", String(block[..<end.lowerBound])], environment: Harness.cleanEnvironment())
+                #expect(outcome.status == 0, "\(doc): \(outcome.stderr)")
+                count += 1
+            }
+        }
+        #expect(count >= 1)
+    }
 }

@@ -114,6 +114,25 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(.custom("stubs made in the second half"), after - middle)
     }
 
+    // Jitdump mode renames a released stub (a fresh load record): every name may be new and
+    // memory stays bounded by the code objects alive at once. 100,000 cycles: the dump grows by
+    // one unwind + load record per cycle (about 25 MB), the process should not.
+    Benchmark("churn (jitdump): 100000 create-call-release cycles, every name new",
+              configuration: .init(metrics: [.wallClock, .peakMemoryResident,
+                                             .custom("stubs made", polarity: .prefersSmaller),
+                                             .custom("bookkeeping bytes at the end", polarity: .prefersSmaller)],
+                                   warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 1,
+                                   setup: { try perf.activate(.jitDump) }, teardown: { perf.deactivate(); removeOwnFiles() })) { benchmark in
+        let before = perf.status.stubCount
+        for cycle in 0..<100_000 {
+            let code = BenchCode("bench::renamed\(cycle):churn.bench")
+            if let stub = perf.stub(for: code.slot, name: code.name) { blackHole(stub(nil, nil, cycle, addEvaluator)) }
+            perf.release(code.slot)
+        }
+        benchmark.measurement(.custom("stubs made"), perf.status.stubCount - before)
+        benchmark.measurement(.custom("bookkeeping bytes at the end"), perf.status.metadataBytes)
+    }
+
     for mode in [ProfilingMode.perfMap, .jitDump] {
         Benchmark("first entry of a new code object (\(mode)): slot + entry written",
                   configuration: .init(metrics: [.wallClock, .syscalls], maxDuration: .seconds(2), maxIterations: 20_000,

@@ -33,9 +33,8 @@ public final class PerfSupport: @unchecked Sendable {
     var template: StubTemplate?
     var arenas: [StubLayout: CodeArena] = [:]
     var registry = SymbolRegistry()
-    /// Released stubs, by sanitised name: a stub is only ever reused for the name it already
-    /// has in the map (which has no timestamps, so an address must never change meaning).
-    var releasedStubs: [[UInt8]: [UInt]] = [:]
+    /// Stubs given back by `release` (reused by name; in jitdump mode also renamed).
+    var releasedStubs = ReleasedStubs()
     /// Registry index of every stub, by address: built at the first `release` (hosts that never
     /// release pay nothing for it), kept up to date after that.
     var stubIndex: [UInt: Int]?
@@ -84,7 +83,7 @@ public final class PerfSupport: @unchecked Sendable {
     }
 
     /// The cold path for any kind of slot (Swift's `TrampolineSlot`, the C API's struct): under
-    /// the lock, re-check, take a copy, name it in every active file, then publish it.
+    /// the lock, re-check, take a copy, name it in the active file, then publish it.
     func makeStub(load: () -> UInt, publish: (UInt) -> Void, name: String) -> UnsafeRawPointer? {
         let sanitized = SymbolName.sanitized(name)
         lock.lock()
@@ -105,10 +104,15 @@ public final class PerfSupport: @unchecked Sendable {
             return nil
         }
         // A released stub that already carries this name: no new stub, no new line.
-        if let reused = releasedStubs[sanitized]?.popLast() {
+        if let reused = releasedStubs.take(named: sanitized) {
             publish(reused)
             return UnsafeRawPointer(bitPattern: reused)
         }
+        if mode == .jitDump, let renamed = renameReleasedStubLocked(to: sanitized, warning: &warning) {
+            publish(renamed)
+            return UnsafeRawPointer(bitPattern: renamed)
+        }
+        if mode == .off { return nil }  // renaming failed and switched profiling off
         let address: UnsafeRawPointer
         do {
             address = try arena.allocate()
@@ -119,7 +123,7 @@ public final class PerfSupport: @unchecked Sendable {
         registry.append(address: UInt(bitPattern: address), size: UInt(arena.template.code.count),
                         origin: .stub, unwindRoom: arena.unwindRoom, sanitizedName: sanitized)
         do {
-            try writeNewestEntryLocked(to: activeSinks)
+            try writeNewestEntryLocked(to: activeSink)
         } catch {
             warning = failLocked("\(error)")
             return nil
@@ -132,10 +136,18 @@ public final class PerfSupport: @unchecked Sendable {
     /// Gives back `slot`'s trampoline when its code object is freed (a REPL's, an `eval`'s, a
     /// reloaded handler's). The stub stays mapped and named: it is reused for the next code
     /// object with the same sanitised name, so re-creating a function costs no new stub and no
-    /// new map line, and memory stays bounded by the number of distinct names. A released stub
-    /// whose name never comes back stays reserved (the map has no timestamps: its address must
-    /// keep meaning that name). Call it only when no frame of the code object is running.
+    /// new map line, and memory stays bounded by the number of distinct names.
+    ///
+    /// A perf map has no timestamps, so a stub it names keeps that name: if the name never
+    /// comes back, the stub stays reserved. In jitdump mode a released stub that no perf map
+    /// names is also reused for *any* new name: the dump gets a fresh load record (and unwind
+    /// info) for it, timestamped, so `perf inject --jit` attributes samples before the reuse
+    /// to the old name and samples after it to the new one. Memory is then bounded by the
+    /// number of code objects alive at once.
+    ///
+    /// Call it only when no frame of the code object is running.
     public func release(_ slot: borrowing TrampolineSlot) {
+        guard slot.bits.load(ordering: .acquiring) != 0 else { return }  // never had one: no lock
         release(load: { slot.bits.load(ordering: .acquiring) }, clear: { slot.bits.store(0, ordering: .releasing) })
     }
 
@@ -147,7 +159,7 @@ public final class PerfSupport: @unchecked Sendable {
             clear()
             if stubIndex == nil { stubIndex = registry.stubIndex() }
             guard let index = stubIndex?[address] else { return }
-            releasedStubs[Array(registry[index].name), default: []].append(address)
+            releasedStubs.add(address, name: Array(registry[index].name), renamable: !isInPerfMapLocked(index))
         }
     }
 
@@ -305,7 +317,7 @@ public final class PerfSupport: @unchecked Sendable {
                        stubCount: arenas.values.reduce(0) { $0 + $1.issuedCount },
                        chunkCount: arenas.values.reduce(0) { $0 + $1.chunks.count },
                        bytesPerStub: template?.stride(for: Self.layout(for: mode)),
-                       symbolCount: registry.count, metadataBytes: registry.metadataBytes, perfMapPath: perfMap?.path, jitDumpPath: jitDump?.path,
+                       symbolCount: registry.count - registry.supersededCount, metadataBytes: registry.metadataBytes, perfMapPath: perfMap?.path, jitDumpPath: jitDump?.path,
                        offReason: offReason)
         }
     }
@@ -328,7 +340,7 @@ public final class PerfSupport: @unchecked Sendable {
                         sanitizedName: sanitized)
         if let perfMap {
             do {
-                try writeNewestEntryLocked(to: [perfMap])
+                try writeNewestEntryLocked(to: perfMap)
             } catch {
                 throw .setupFailed(error.description)
             }

@@ -7,29 +7,27 @@ import Logging
 extension PerfSupport {
     // MARK: - Internals (lock held)
 
-    /// Writes the registry's newest entry to every sink, all or nothing: if one file cannot
-    /// take it, the files that did are cut back and the entry is forgotten, so no file ever
-    /// names a stub that will not run, and no later write can follow a fragment.
-    func writeNewestEntryLocked(to sinks: [any SymbolSink]) throws(SystemCallError) {
-        let marks = sinks.map(\.mark)
+    /// Writes the registry's newest entry to `sink` (nil: none is active), all or nothing: if
+    /// the file cannot take it, the entry is forgotten, so no file ever names a stub that will
+    /// not run, and no later write can follow a fragment.
+    func writeNewestEntryLocked(to sink: (any SymbolSink)?) throws(SystemCallError) {
         do {
-            for sink in sinks { try sink.catchUp(with: registry) }
+            try sink?.catchUp(with: registry)
         } catch {
-            for (sink, mark) in zip(sinks, marks) { sink.rollback(to: mark) }
             registry.removeLast()
             throw error
         }
     }
 
     /// A map or dump deleted while we run (a cleanup script, a user) would silently take every
-    /// later entry with it: checked on each new stub (one `fstat`), and created again, with
-    /// every entry, when its name is gone.
+    /// later entry with it: the current mode's file is checked on each new stub (one `fstat`),
+    /// and created again, with every entry, when its name is gone.
     func recreateDeletedFilesLocked() throws(OwnedFile.Refusal) {
-        if let map = perfMap, map.file.isDeleted {
+        if mode == .perfMap, let map = perfMap, map.file.isDeleted {
             perfMap = nil
             perfMap = try PerfMapFile(processID: System.processID, registry: registry)
         }
-        if let dump = jitDump, dump.file.isDeleted, let frame = template?.frame {
+        if mode == .jitDump, let dump = jitDump, dump.file.isDeleted, let frame = template?.frame {
             jitDump = nil
             jitDump = try JitDumpFile(processID: System.processID, frame: frame, registry: registry)
         }
@@ -44,14 +42,57 @@ extension PerfSupport {
             : "\(error)"
     }
 
-    /// The files kept up to date in the current mode. Jitdump mode writes the perf map too,
-    /// so a plain `perf record -g` (no inject) still names every frame.
-    var activeSinks: [any SymbolSink] {
+    /// The file kept up to date in the current mode. Jitdump mode writes only the dump (its
+    /// records carry timestamps, so a released stub can be renamed; a map, which has none,
+    /// could not follow): profile it with `perf inject --jit`.
+    var activeSink: (any SymbolSink)? {
         switch mode {
-        case .off: []
-        case .perfMap: [perfMap as (any SymbolSink)?].compactMap { $0 }
-        case .jitDump: [perfMap as (any SymbolSink)?, jitDump].compactMap { $0 }
+        case .off: nil
+        case .perfMap: perfMap
+        case .jitDump: jitDump
         }
+    }
+
+    /// Whether a perf map names registry entry `index` (so its address keeps that name).
+    func isInPerfMapLocked(_ index: Int) -> Bool {
+        guard let perfMap else { return false }
+        return index < perfMap.writtenCount
+    }
+
+    /// Jitdump mode: gives a released stub that no perf map names the new name `sanitized`
+    /// (a new registry entry, written to the dump before the stub runs under it). Nil if no
+    /// such stub is free, or if writing failed (then profiling is off and `warning` says why).
+    func renameReleasedStubLocked(to sanitized: [UInt8], warning: inout (Logger, String)?) -> UInt? {
+        guard let index = stubIndex,
+              let address = releasedStubs.takeRenamable(
+                  isRenamable: { index[$0].map { !isInPerfMapLocked($0) } ?? false },
+                  name: { Array(registry[index[$0]!].name) })
+        else { return nil }
+        let old = index[address]!
+        let previous = registry[old]
+        registry.append(address: address, size: previous.size, origin: .stub, unwindRoom: Int(previous.unwindRoom),
+                        sanitizedName: sanitized)
+        do {
+            try writeNewestEntryLocked(to: activeSink)
+        } catch {
+            releasedStubs.add(address, name: Array(previous.name), renamable: true)
+            warning = failLocked("\(error)")
+            return nil
+        }
+        registry.supersede(old)
+        stubIndex?[address] = registry.count - 1
+        compactRegistryIfWorthItLocked()
+        return address
+    }
+
+    /// Drops superseded entries once they outnumber the live ones (and are more than a few),
+    /// carrying every file's position over: memory stays bounded by the live stubs.
+    func compactRegistryIfWorthItLocked() {
+        guard registry.supersededCount >= 1024, registry.supersededCount * 2 > registry.count else { return }
+        let position = registry.compact()
+        if let perfMap { perfMap.writtenCount = position[perfMap.writtenCount] }
+        if let jitDump { jitDump.writtenCount = position[jitDump.writtenCount] }
+        stubIndex = registry.stubIndex()
     }
 
     /// Stubs made in jitdump mode are spaced for perf inject's unwind mappings.
@@ -75,31 +116,24 @@ extension PerfSupport {
         arenas[layout] = arena
         // Map a chunk now, so that a refused mmap/mprotect is reported here, not mid-run.
         do { try arena.reserveChunk() } catch { throw .setupFailed(Self.explain(error)) }
-        let createdMap = perfMap == nil
         do {
-            if let perfMap {
-                try perfMap.catchUp(with: registry)
-            } else {
-                perfMap = try PerfMapFile(processID: System.processID, registry: registry)
-            }
-        } catch {
-            throw .setupFailed("\(error)")
-        }
-        if requested == .jitDump {
-            do {
+            switch requested {
+            case .off: break
+            case .perfMap:
+                if let perfMap {
+                    try perfMap.catchUp(with: registry)
+                } else {
+                    perfMap = try PerfMapFile(processID: System.processID, registry: registry)
+                }
+            case .jitDump:
                 if let jitDump {
                     try jitDump.catchUp(with: registry)
                 } else {
                     jitDump = try JitDumpFile(processID: System.processID, frame: template.frame!, registry: registry)
                 }
-            } catch {
-                // Leave nothing behind from this attempt: a map made for it goes too.
-                if createdMap, let path = perfMap?.path {
-                    perfMap = nil
-                    System.unlink(path)
-                }
-                throw .setupFailed("\(error)")
             }
+        } catch {
+            throw .setupFailed("\(error)")
         }
         installForkHandlersLocked()
         mode = requested

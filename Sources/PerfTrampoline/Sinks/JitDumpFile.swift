@@ -28,7 +28,7 @@ final class JitDumpFile: SymbolSink {
         throws(OwnedFile.Refusal) {
         var records = JitDumpRecords(frame: frame, processID: processID)
         var content = records.header(timestamp: System.monotonicNanoseconds())
-        for index in 0..<registry.count { records.append(registry[index], to: &content) }
+        for index in 0..<registry.count where !registry[index].superseded { records.append(registry[index], to: &content) }
         file = try OwnedFile.create(Self.path(forProcess: processID, in: directory), access: .readAppend,
                                     initialContent: content)
         writtenCount = registry.count

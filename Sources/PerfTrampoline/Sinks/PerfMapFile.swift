@@ -15,7 +15,7 @@ final class PerfMapFile: SymbolSink {
     /// Creates and claims the map of `processID`, holding every entry of `registry`.
     init(processID: Int32, registry: SymbolRegistry, directory: String = "/tmp") throws(OwnedFile.Refusal) {
         var lines: [UInt8] = []
-        for index in 0..<registry.count { PerfMapLine.append(registry[index], to: &lines) }
+        for index in 0..<registry.count where !registry[index].superseded { PerfMapLine.append(registry[index], to: &lines) }
         file = try OwnedFile.create(Self.path(forProcess: processID, in: directory), access: .append, initialContent: lines)
         writtenCount = registry.count
     }

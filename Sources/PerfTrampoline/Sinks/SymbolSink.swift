@@ -31,7 +31,8 @@ extension SymbolSink {
         writtenCount = mark.count
     }
 
-    /// Appends every registry entry this file does not hold yet, in writes of at most 1 MiB
+    /// Appends every registry entry this file does not hold yet (except those a rename
+    /// superseded: their time is over), in writes of at most 1 MiB
     /// (a single new entry is one `write(2)`). All or nothing: on failure the file and the
     /// cursor are back where they were.
     func catchUp(with registry: SymbolRegistry) throws(SystemCallError) {
@@ -39,7 +40,8 @@ extension SymbolSink {
         buffer.removeAll(keepingCapacity: true)
         do {
             while writtenCount < registry.count {
-                encode(registry[writtenCount], into: &buffer)
+                let entry = registry[writtenCount]
+                if !entry.superseded { encode(entry, into: &buffer) }
                 writtenCount += 1
                 if buffer.count >= 1 << 20 || writtenCount == registry.count {
                     try file.append(buffer)
