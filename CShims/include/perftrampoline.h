@@ -102,7 +102,9 @@ perftrampoline_stub PERFTRAMPOLINE_NULLABLE perftrampoline_make_stub(perftrampol
 
 /* Gives back a code object's trampoline when the code object is freed: it is reused for the
  * next code object with the same name (no new stub, no new map line), so a host that re-creates
- * functions stays bounded by its number of distinct names. The slot reads as empty afterwards.
+ * functions stays bounded by its number of distinct names. In jitdump mode a stub no perf map
+ * names is also reused for any new name (a fresh, timestamped load record in the dump), so
+ * memory is bounded by the code objects alive at once. The slot reads as empty afterwards.
  * Call it only when no frame of the code object is running. (Since 1.2.) */
 void perftrampoline_release(perftrampoline_slot *PERFTRAMPOLINE_NONNULL slot);
 
