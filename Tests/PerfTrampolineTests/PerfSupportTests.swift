@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import PerfTrampoline
 
 final class TestCodeObject: Sendable {
@@ -127,9 +128,27 @@ final class LockedBox<Value>: @unchecked Sendable {
         let lines = mapLines()
         #expect(lines.contains("1234 162e entry1"))
         #expect(lines.contains("3456 200000000 entry_big"))
-        #expect(throws: PerfSupportError.self) {
+        let error = #expect(throws: PerfSupportError.self) {
             try perf.writePerfMapEntry(address: UnsafeRawPointer(bitPattern: 0x10)!, size: 0, name: "zero")
         }
+        #expect(error?.kind == .invalidArgument, "nothing was disabled")
+        #expect(error?.description == "invalid argument: a perf map entry needs a non-zero size")
+        #expect(perf.isActive)
+    }
+
+    /// Issue 14: errors keep what failed — the call, errno and the file.
+    @Test func aSetupFailureKeepsTheCallErrnoAndPath() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let missing = dir + "/no-such-directory"
+        let core = PrivateCore(directory: missing)
+        let error = #expect(throws: PerfSupportError.self) { try core.core.activateLocked(.perfMap) }
+        #expect(error?.kind == .setupFailed)
+        #expect(error?.systemCall == "open")
+        #expect(error?.errno == ENOENT)
+        #expect(error?.path?.hasPrefix(missing + "/perf-\(getpid()).map") == true, "\(String(describing: error?.path))")
+        #expect(error?.description.hasPrefix("perf support disabled: ") == true)
+        #expect(core.core.mode == .off)
     }
 
     @Test func everyLineOfTheMapParses() throws {
@@ -220,20 +239,24 @@ final class LockedBox<Value>: @unchecked Sendable {
     }
 
     /// 1,000,000 distinct code objects: memory per stub reported, map well formed, no fd or
-    /// chunk leak.
+    /// chunk leak. On a core of its own, with its map in a scratch directory, so that no later
+    /// test meets its million stubs.
     @Test func millionCodeObjects() throws {
-        try perf.activate(.perfMap)
-        let before = perf.status
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let core = PrivateCore(directory: dir)
+        try core.core.activateLocked(.perfMap)
+        let before = core.core.statusLocked
         let fds = openDescriptorCount()
         let count = 1_000_000
         var codes: [TestCodeObject] = []
         codes.reserveCapacity(count)
         for index in 0..<count {
             let code = TestCodeObject(name: "toy::soak\(index):soak.toy")
-            #expect(perf.stub(for: code.slot, name: code.name) != nil)
+            #expect(core.stub(for: code) != nil)
             codes.append(code)
         }
-        let after = perf.status
+        let after = core.core.statusLocked
         #expect(after.stubCount - before.stubCount == count)
         let template = try BackendSelection.choose()
         let arena = CodeArena(template: template)
@@ -242,7 +265,7 @@ final class LockedBox<Value>: @unchecked Sendable {
         #expect(openDescriptorCount() == fds, "no descriptor leaks")
         let metadata = (after.metadataBytes - before.metadataBytes) / count
         print("soak: \(count) stubs, \(after.bytesPerStub ?? 0) executable bytes each, \(metadata) bytes of metadata each, \(chunks) chunks")
-        let text = try #require(readFile(PerfMapFile.path(forProcess: getpid())))
+        let text = try #require(readFile(PerfMapFile.path(forProcess: getpid(), in: dir)))
         var soakLines = 0
         for line in text.split(separator: "\n") where line.hasSuffix(":soak.toy") {
             soakLines += 1
@@ -253,43 +276,103 @@ final class LockedBox<Value>: @unchecked Sendable {
         #expect(Set(codes.map { UInt(bitPattern: $0.slot.address!) }).count == count)
     }
 
-
     /// Issue 15: a released stub is reused only for a code object with the same name, so
     /// re-creating functions costs no new stub and no new line; 100,000 create/call/release
     /// cycles over 1,000 names make exactly 1,000 stubs and 1,000 lines.
     @Test func releasedStubsAreReusedOnlyForTheSameName() throws {
-        try perf.activate(.perfMap)
-        defer { perf.deactivate() }
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let core = PrivateCore(directory: dir)
+        try core.core.activateLocked(.perfMap)
+        let mapLines = { (readFile(PerfMapFile.path(forProcess: getpid(), in: dir)) ?? "").split(separator: "\n") }
         let first = TestCodeObject(name: "toy::churn_a:release.toy")
-        let aStub = perf.stub(for: first.slot, name: first.name)
-        let a = try #require(aStub)
+        let a = try #require(core.stub(for: first))
         let linesAfterA = mapLines().count
-        perf.release(first.slot)
+        core.release(first)
         #expect(first.slot.stub == nil, "a released slot reads as empty")
         let again = TestCodeObject(name: "toy::churn_a:release.toy")
-        let reusedStub = perf.stub(for: again.slot, name: again.name)
-        let reused = try #require(reusedStub)
+        let reused = try #require(core.stub(for: again))
         #expect(unsafeBitCast(reused, to: UInt.self) == unsafeBitCast(a, to: UInt.self), "same name: the same stub")
         let other = TestCodeObject(name: "toy::churn_b:release.toy")
-        let bStub = perf.stub(for: other.slot, name: other.name)
-        let b = try #require(bStub)
+        let b = try #require(core.stub(for: other))
         #expect(unsafeBitCast(b, to: UInt.self) != unsafeBitCast(a, to: UInt.self), "another name never gets a released stub")
         #expect(mapLines().count == linesAfterA + 1, "only the new name got a line")
         #expect(b(nil, nil, 41, probeEvaluator) == expectedProbe(0, 0, 41))
 
-        let stubsBefore = perf.status.stubCount
+        let stubsBefore = core.core.statusLocked.stubCount
         let linesBefore = mapLines().count
         var wrong = 0
         for cycle in 0..<100_000 {
             let code = TestCodeObject(name: "toy::churn\(cycle % 1000):release.toy")
-            guard let stub = perf.stub(for: code.slot, name: code.name), stub(nil, nil, cycle, probeEvaluator) == cycle else {
+            guard let stub = core.stub(for: code), stub(nil, nil, cycle, probeEvaluator) == cycle else {
                 wrong += 1
                 continue
             }
-            perf.release(code.slot)
+            core.release(code)
         }
         #expect(wrong == 0)
-        #expect(perf.status.stubCount == stubsBefore + 1000)
+        #expect(core.core.statusLocked.stubCount == stubsBefore + 1000)
         #expect(mapLines().count == linesBefore + 1000)
+    }
+
+    /// Issue 15, jitdump mode: a released stub takes any new name (a new load record); after
+    /// 2,000 renames the registry has compacted (bookkeeping for the live stub only) and a
+    /// freshly opened dump — a fork child's, a re-created one — gets one record per stub.
+    @Test func jitdumpModeRenamesReleasedStubsAndCompacts() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let core = PrivateCore(directory: dir)
+        try core.core.activateLocked(.jitDump)
+        let keep = TestCodeObject(name: "toy::kept:rename.toy")
+        #expect(core.stub(for: keep) != nil)
+        var addresses = Set<UInt>()
+        for cycle in 0..<2000 {
+            let code = TestCodeObject(name: "toy::renamed\(cycle):rename.toy")
+            let stub = try #require(core.stub(for: code))
+            #expect(stub(nil, nil, cycle, probeEvaluator) == cycle)
+            addresses.insert(UInt(bitPattern: code.slot.address!))
+            core.release(code)
+        }
+        #expect(addresses.count == 1, "every new name took the released stub")
+        let status = core.core.statusLocked
+        #expect(status.stubCount == 2)
+        #expect(status.symbolCount == 2, "live entries: kept and the last name")
+        #expect(core.core.registry.count < 1100, "renamed entries were dropped (\(core.core.registry.count) left)")
+        let dumpPath = JitDumpFile.path(forProcess: getpid(), in: dir)
+        let dump = try JitDumpReader(path: dumpPath)
+        #expect(dump.loads.count == 2001)
+        #expect(dump.loads.last?.name == "toy::renamed1999:rename.toy")
+        // A dump opened now (as a fork child's is) holds exactly the live stubs, current names;
+        // then 'after' takes the released stub with a record of its own.
+        unlink(dumpPath)
+        let next = TestCodeObject(name: "toy::after:rename.toy")
+        #expect(core.stub(for: next) != nil)
+        let recreated = try JitDumpReader(path: dumpPath)
+        #expect(recreated.loads.map(\.name) == ["toy::kept:rename.toy", "toy::renamed1999:rename.toy", "toy::after:rename.toy"])
+        #expect(recreated.loads[1].codeAddress == recreated.loads[2].codeAddress)
+    }
+}
+
+/// A core of a test's own: files in `directory`, no process-wide flag or fork handlers, so that
+/// nothing it makes reaches `PerfSupport.shared` or another test. Single-threaded use only (the
+/// registration lock is the shared front's).
+struct PrivateCore {
+    let core: ProfilingCore
+
+    init(directory: String) {
+        core = ProfilingCore(mapDirectory: directory, dumpDirectory: directory)
+    }
+
+    func stub(for code: TestCodeObject) -> PerfStub? {
+        var warning: ProfilingCore.Warning?
+        let address = core.makeStubLocked(load: { code.slot.bits.load(ordering: .acquiring) },
+                                          publish: { code.slot.bits.store($0, ordering: .releasing) },
+                                          sanitizedName: SymbolName.sanitized(code.name), warning: &warning)
+        return address.map { unsafeBitCast($0, to: PerfStub.self) }
+    }
+
+    func release(_ code: TestCodeObject) {
+        core.releaseLocked(load: { code.slot.bits.load(ordering: .acquiring) },
+                           clear: { code.slot.bits.store(0, ordering: .releasing) })
     }
 }

@@ -26,27 +26,13 @@ public final class PerfSupport: @unchecked Sendable {
     /// The process's profiling switch.
     public static let shared = PerfSupport()
 
-    // Everything below is guarded by `lock`; the fast path reads only the active flag (a C int
-    // shared with the C API's inline fast path and the signal switch's handler) and slots.
+    // The fast path reads only the active flag (a C int shared with the C API's inline fast
+    // path and the signal switch's handler) and slots; everything else is the core's, guarded
+    // by `lock`.
     let lock = ForkSafeLock()
-    var mode: ProfilingMode = .off
-    var template: StubTemplate?
-    var arenas: [StubLayout: CodeArena] = [:]
-    var registry = SymbolRegistry()
-    /// Stubs given back by `release` (reused by name; in jitdump mode also renamed).
-    var releasedStubs = ReleasedStubs()
-    /// Registry index of every stub, by address: built at the first `release` (hosts that never
-    /// release pay nothing for it), kept up to date after that.
-    var stubIndex: [UInt: Int]?
-    var perfMap: PerfMapFile?
-    var jitDump: JitDumpFile?
-    var offReason: String?
-    var lastWarning: String?
-    var logger = StandardErrorLogHandler.logger()
-    var forkHandlersInstalled = false
-    /// The signal switch: installed, its mode, and how many signals have been applied.
-    var signalSwitch: (signal: Int32, mode: ProfilingMode)?
-    var appliedSignals: UInt32 = 0
+    let core = ProfilingCore(effects: ProfilingCore.ProcessEffects(
+        setActiveFlag: { perftrampoline_set_active_flag($0 ? 1 : 0) },
+        installForkHandlers: { ForkHandlers.install() }))
 
     private init() {}
 
@@ -82,55 +68,18 @@ public final class PerfSupport: @unchecked Sendable {
         return address.map { unsafeBitCast($0, to: PerfStub.self) }
     }
 
-    /// The cold path for any kind of slot (Swift's `TrampolineSlot`, the C API's struct): under
-    /// the lock, re-check, take a copy, name it in the active file, then publish it.
+    /// The cold path for any kind of slot (Swift's `TrampolineSlot`, the C API's struct).
     func makeStub(load: () -> UInt, publish: (UInt) -> Void, name: String) -> UnsafeRawPointer? {
         let sanitized = SymbolName.sanitized(name)
-        lock.lock()
-        var warning: (Logger, String)?
-        defer {
-            lock.unlock()
-            // Outside the lock: a log handler may read `status`.
-            if let (logger, message) = warning { logger.warning("\(message)") }
-        }
-        if let existing = UnsafeRawPointer(bitPattern: load()) { return existing }  // another thread won
-        raiseSwitchSignalUnderLockForTests()
-        if let signalled = applySignalsLocked() { warning = signalled }
-        guard mode != .off, let arena = arenas[Self.layout(for: mode)] else { return nil }
-        do {
-            try recreateDeletedFilesLocked()
-        } catch {
-            warning = failLocked("\(error)")
-            return nil
-        }
-        // A released stub that already carries this name: no new stub, no new line.
-        if let reused = releasedStubs.take(named: sanitized) {
-            publish(reused)
-            return UnsafeRawPointer(bitPattern: reused)
-        }
-        if mode == .jitDump, let renamed = renameReleasedStubLocked(to: sanitized, warning: &warning) {
-            publish(renamed)
-            return UnsafeRawPointer(bitPattern: renamed)
-        }
-        if mode == .off { return nil }  // renaming failed and switched profiling off
-        let address: UnsafeRawPointer
-        do {
-            address = try arena.allocate()
-        } catch {
-            warning = failLocked(Self.explain(error))
-            return nil
-        }
-        registry.append(address: UInt(bitPattern: address), size: UInt(arena.template.code.count),
-                        origin: .stub, unwindRoom: arena.unwindRoom, sanitizedName: sanitized)
-        do {
-            try writeNewestEntryLocked(to: activeSink)
-        } catch {
-            warning = failLocked("\(error)")
-            return nil
-        }
-        stubIndex?[UInt(bitPattern: address)] = registry.count - 1
-        publish(UInt(bitPattern: address))
-        return address
+        var warning: ProfilingCore.Warning?
+        let stub = lock.withLock { core.makeStubLocked(load: load, publish: publish, sanitizedName: sanitized, warning: &warning) }
+        log(warning)
+        return stub
+    }
+
+    /// Logs a warning the core returned, outside the lock: a log handler may read `status`.
+    func log(_ warning: ProfilingCore.Warning?) {
+        if let (logger, message) = warning { logger.warning("\(message)") }
     }
 
     /// Gives back `slot`'s trampoline when its code object is freed (a REPL's, an `eval`'s, a
@@ -153,14 +102,7 @@ public final class PerfSupport: @unchecked Sendable {
 
     /// `release` for any kind of slot (the C API's too).
     func release(load: () -> UInt, clear: () -> Void) {
-        lock.withLock {
-            let address = load()
-            guard address != 0 else { return }
-            clear()
-            if stubIndex == nil { stubIndex = registry.stubIndex() }
-            guard let index = stubIndex?[address] else { return }
-            releasedStubs.add(address, name: Array(registry[index].name), renamable: !isInPerfMapLocked(index))
-        }
+        lock.withLock { core.releaseLocked(load: load, clear: clear) }
     }
 
     /// Creates `slot`'s trampoline and its entry now, before the code object's first call —
@@ -183,7 +125,7 @@ public final class PerfSupport: @unchecked Sendable {
     /// - Returns: the mode in force afterwards.
     @discardableResult
     public func configure(arguments: [String], environment: [String: String], logger: Logger? = nil) -> ProfilingMode {
-        if let logger { lock.withLock { self.logger = logger } }
+        if let logger { setLogger(logger) }
         let requested: ProfilingMode?
         do {
             requested = try ProfilingMode.requested(arguments: arguments, environment: environment)
@@ -213,7 +155,7 @@ public final class PerfSupport: @unchecked Sendable {
 
     /// Sets the logger that receives the library's warnings (default: stderr).
     public func setLogger(_ logger: Logger) {
-        lock.withLock { self.logger = logger }
+        lock.withLock { core.logger = logger }
     }
 
     /// Switches profiling on in `mode` (``ProfilingMode/off`` is ``deactivate()``).
@@ -225,11 +167,11 @@ public final class PerfSupport: @unchecked Sendable {
         guard mode != .off else { return deactivate() }
         lock.lock()
         defer { lock.unlock() }
-        _ = applySignalsLocked()
+        _ = core.applySignalsLocked()
         do {
-            try activateLocked(mode)
+            try core.activateLocked(mode)
         } catch {
-            offReason = error.description
+            core.offReason = error.description
             throw error
         }
     }
@@ -239,9 +181,8 @@ public final class PerfSupport: @unchecked Sendable {
     /// are reused on re-activation. Files stay open, so toggling costs no descriptors.
     public func deactivate() {
         lock.withLock {
-            _ = applySignalsLocked()
-            mode = .off
-            setActive(false)
+            _ = core.applySignalsLocked()
+            core.deactivateLocked()
         }
     }
 
@@ -261,68 +202,28 @@ public final class PerfSupport: @unchecked Sendable {
     public func installSignalSwitch(_ signal: Int32, mode: ProfilingMode = .perfMap) throws(PerfSupportError) {
         lock.lock()
         defer { lock.unlock() }
-        _ = applySignalsLocked()
-        signalSwitch = (signal, mode == .off ? .perfMap : mode)
-        appliedSignals = perftrampoline_signal_switch_generation()
-        perftrampoline_signal_switch_set_state(self.mode != .off ? 1 : 0)
-        do {
-            try System.installSignalHandler(signal)
-        } catch {
-            signalSwitch = nil
-            throw .setupFailed(error.description)
-        }
+        try core.installSignalSwitchLocked(signal, mode: mode)
     }
 
     /// Applies signals that arrived since the last cold path (opening the files if one switched
     /// profiling on). Optional: the next first entry of a code object does the same.
     public func applyPendingSwitch() {
-        if let (logger, message) = lock.withLock({ applySignalsLocked() }) { logger.warning("\(message)") }
-    }
-
-    /// Test seam (`PERFTRAMPOLINE_FAULT=signal`, debug builds): delivers the switch's signal
-    /// while the caller holds the registration lock.
-    func raiseSwitchSignalUnderLockForTests() {
-        #if DEBUG
-        if InjectedFaults.active.contains(.signalUnderLock), let signalSwitch { System.raise(signalSwitch.signal) }
-        #endif
-    }
-
-    /// Brings `mode` in line with what the signals asked for; returns a warning to log if
-    /// switching on failed.
-    private func applySignalsLocked() -> (Logger, String)? {
-        guard let signalSwitch else { return nil }
-        let generation = perftrampoline_signal_switch_generation()
-        guard generation != appliedSignals else { return nil }
-        appliedSignals = generation
-        let on = perftrampoline_signal_switch_state() != 0
-        if on && mode == .off {
-            do {
-                try activateLocked(signalSwitch.mode)
-            } catch {
-                perftrampoline_signal_switch_set_state(0)
-                return failLocked(error.description)
-            }
-        } else if !on && mode != .off {
-            mode = .off
-            setActive(false)
-        }
-        return nil
+        log(lock.withLock { core.applySignalsLocked() })
     }
 
     /// The current state (mode, backend, counts, paths, and why it is off).
     public var status: PerfStatus {
         lock.withLock {
-            _ = applySignalsLocked()
-            return PerfStatus(mode: mode, backend: template?.backend,
-                       stubCount: arenas.values.reduce(0) { $0 + $1.issuedCount },
-                       chunkCount: arenas.values.reduce(0) { $0 + $1.chunks.count },
-                       bytesPerStub: template?.stride(for: Self.layout(for: mode)),
-                       symbolCount: registry.count - registry.supersededCount, metadataBytes: registry.metadataBytes, perfMapPath: perfMap?.path, jitDumpPath: jitDump?.path,
-                       offReason: offReason)
+            _ = core.applySignalsLocked()
+            return core.statusLocked
         }
     }
 
-    var currentMode: ProfilingMode { lock.withLock { mode } }
+    var currentMode: ProfilingMode { lock.withLock { core.mode } }
+
+    func warn(_ message: String) {
+        log(lock.withLock { core.warningLocked(message) })
+    }
 
     // MARK: - Entries from other code generators
 
@@ -332,27 +233,10 @@ public final class PerfSupport: @unchecked Sendable {
     /// The entry is written now if a map is open and kept for files opened later (a fork
     /// child's map, a later activation).
     public func writePerfMapEntry(address: UnsafeRawPointer, size: Int, name: String) throws(PerfSupportError) {
-        guard size > 0 else { throw .setupFailed("a perf map entry needs a non-zero size") }
+        guard size > 0 else { throw .invalidArgument("a perf map entry needs a non-zero size") }
         let sanitized = SymbolName.sanitized(name)
         lock.lock()
         defer { lock.unlock() }
-        registry.append(address: UInt(bitPattern: address), size: UInt(size), origin: .external,
-                        sanitizedName: sanitized)
-        if let perfMap {
-            do {
-                try writeNewestEntryLocked(to: perfMap)
-            } catch {
-                throw .setupFailed(error.description)
-            }
-        } else {
-            do {
-                perfMap = try PerfMapFile(processID: System.processID, registry: registry)
-            } catch {
-                registry.removeLast()
-                throw .setupFailed(error.description)
-            }
-            // The map is now ours to keep per process: a fork child must open its own.
-            installForkHandlersLocked()
-        }
+        try core.writeExternalEntryLocked(address: UInt(bitPattern: address), size: UInt(size), sanitizedName: sanitized)
     }
 }

@@ -59,21 +59,3 @@ public enum ProfilingMode: String, Sendable, CustomStringConvertible, CaseIterab
         }
     }
 }
-
-/// Why profiling could not be switched on.
-public enum PerfSupportError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The mode name is not one of `perf`, `jitdump`, `off`.
-    case unknownMode(String)
-    /// No trampoline backend works on this machine.
-    case unsupported(String)
-    /// Setting up failed (mmap or mprotect refused, the map file could not be opened…).
-    case setupFailed(String)
-
-    public var description: String {
-        switch self {
-        case .unknownMode(let name): "unknown profiling mode '\(name)' (expected 'perf', 'jitdump' or 'off')"
-        case .unsupported(let reason): "perf support is not available: \(reason)"
-        case .setupFailed(let reason): "perf support disabled: \(reason)"
-        }
-    }
-}

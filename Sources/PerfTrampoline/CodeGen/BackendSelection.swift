@@ -74,7 +74,7 @@ enum BackendSelection {
         do {
             address = try arena.allocate()
         } catch {
-            throw Unavailable(description: "self-test of the C trampoline: \(PerfSupport.explain(error))")
+            throw Unavailable(description: "self-test of the C trampoline: \(ProfilingCore.explain(error))")
         }
         defer { arena.release() }
         guard perftrampoline_self_test_isolated(address) == 0 else {

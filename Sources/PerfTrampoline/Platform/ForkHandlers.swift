@@ -17,16 +17,14 @@ enum ForkHandlers {
         pthread_atfork(
             {
                 PerfSupport.shared.lock.lock()
-                PerfSupport.shared.raiseSwitchSignalUnderLockForTests()
+                PerfSupport.shared.core.raiseSwitchSignalUnderLockForTests()
             },
             { PerfSupport.shared.lock.unlock() },
             {
                 let perf = PerfSupport.shared
                 perf.lock.reinitializeInChild()
                 // A failure is logged after the lock is released, as everywhere.
-                if let (logger, message) = perf.lock.withLock({ perf.reopenAfterFork() }) {
-                    logger.warning("\(message)")
-                }
+                perf.log(perf.lock.withLock { perf.core.reopenAfterFork() })
             }
         )
     }

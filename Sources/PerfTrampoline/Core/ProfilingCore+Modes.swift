@@ -1,0 +1,190 @@
+import CShims
+import Logging
+
+// Switching: activation and its files, the signal switch, failures, fork re-opening. Every
+// method runs with the registration lock held.
+extension ProfilingCore {
+    /// Stubs made in jitdump mode are spaced for perf inject's unwind mappings.
+    static func layout(for mode: ProfilingMode) -> StubLayout {
+        mode == .jitDump ? .jitDump : .compact
+    }
+
+    /// The file kept up to date in the current mode. Jitdump mode writes only the dump (its
+    /// records carry timestamps, so a released stub can be renamed; a map, which has none,
+    /// could not follow): profile it with `perf inject --jit`.
+    var activeSink: (any SymbolSink)? {
+        switch mode {
+        case .off: nil
+        case .perfMap: perfMap
+        case .jitDump: jitDump
+        }
+    }
+
+    func activateLocked(_ requested: ProfilingMode) throws(PerfSupportError) {
+        if requested == .off { return deactivateLocked() }
+        if template == nil {
+            do { template = try BackendSelection.choose() } catch {
+                throw .unsupported(error.description)
+            }
+        }
+        guard let template else { return }
+        let layout = Self.layout(for: requested)
+        if requested == .jitDump && template.frame == nil {
+            throw .unsupported("no unwind description for the \(template.backend) trampoline; jitdump mode needs one")
+        }
+        let arena = arenas[layout] ?? CodeArena(template: template, layout: layout)
+        arenas[layout] = arena
+        // Map a chunk now, so that a refused mmap/mprotect is reported here, not mid-run.
+        do { try arena.reserveChunk() } catch { throw .setupFailed(Self.explain(error), cause: error) }
+        do {
+            switch requested {
+            case .off: break
+            case .perfMap:
+                if let perfMap {
+                    try perfMap.catchUp(with: registry)
+                } else {
+                    perfMap = try PerfMapFile(processID: System.processID, registry: registry, directory: mapDirectory)
+                }
+            case .jitDump:
+                if let jitDump {
+                    try jitDump.catchUp(with: registry)
+                } else {
+                    jitDump = try JitDumpFile(processID: System.processID, frame: template.frame!, registry: registry,
+                                              directory: dumpDirectory)
+                }
+            }
+        } catch let error as OwnedFile.Refusal {
+            throw .setupFailed(error)
+        } catch let error as SystemCallError {
+            throw .setupFailed(error.description, cause: error)
+        } catch {
+            throw .setupFailed("\(error)")
+        }
+        installForkHandlersLocked()
+        mode = requested
+        offReason = nil
+        lastWarning = nil
+        setActive(true)
+    }
+
+    func deactivateLocked() {
+        mode = .off
+        setActive(false)
+    }
+
+    /// A map or dump deleted while we run (a cleanup script, a user) would silently take every
+    /// later entry with it: the current mode's file is checked on each new stub (one `fstat`),
+    /// and created again, with every entry, when its name is gone.
+    func recreateDeletedFilesLocked() throws(OwnedFile.Refusal) {
+        if mode == .perfMap, let map = perfMap, map.file.isDeleted {
+            perfMap = nil
+            perfMap = try PerfMapFile(processID: System.processID, registry: registry, directory: mapDirectory)
+        }
+        if mode == .jitDump, let dump = jitDump, dump.file.isDeleted, let frame = template?.frame {
+            jitDump = nil
+            jitDump = try JitDumpFile(processID: System.processID, frame: frame, registry: registry, directory: dumpDirectory)
+        }
+    }
+
+    /// A failure's one-line reason, with what to do where the cause is a known policy.
+    static func explain(_ error: SystemCallError) -> String {
+        error.refusesExecutableMemory
+            ? "the kernel refuses to make memory executable (mprotect PROT_EXEC: \(error.reasonText)); a policy such "
+                + "as systemd's MemoryDenyWriteExecute=, prctl(PR_SET_MDWE) or SELinux's execmem denial is in force. "
+                + "The program runs unchanged; perf still samples it, without interpreted names"
+            : "\(error)"
+    }
+
+    /// The fast path's flag, and the signal switch's idea of the state.
+    func setActive(_ active: Bool) {
+        effects.setActiveFlag(active)
+        if signalSwitch != nil { perftrampoline_signal_switch_set_state(active ? 1 : 0) }
+    }
+
+    /// A failure after activation: off, status says why; returns the warning to log once the
+    /// lock is released (nil if it repeats the last one).
+    func failLocked(_ reason: String) -> Warning? {
+        deactivateLocked()
+        offReason = reason
+        return warningLocked("perf support disabled: \(reason)")
+    }
+
+    /// The warning to log, unless it is the same as the last one: a host retrying a switch
+    /// that cannot work (2,000 `activate` calls under MDWE) gets one line, not 2,000. A
+    /// successful activation forgets it.
+    func warningLocked(_ message: String) -> Warning? {
+        guard message != lastWarning else { return nil }
+        lastWarning = message
+        return (logger, message)
+    }
+
+    // MARK: - Signal switch
+
+    func installSignalSwitchLocked(_ signal: Int32, mode: ProfilingMode) throws(PerfSupportError) {
+        _ = applySignalsLocked()
+        signalSwitch = (signal, mode == .off ? .perfMap : mode)
+        appliedSignals = perftrampoline_signal_switch_generation()
+        perftrampoline_signal_switch_set_state(self.mode != .off ? 1 : 0)
+        do {
+            try System.installSignalHandler(signal)
+        } catch {
+            signalSwitch = nil
+            throw .setupFailed(error.description, cause: error)
+        }
+    }
+
+    /// Brings `mode` in line with what the signals asked for; returns a warning to log if
+    /// switching on failed.
+    func applySignalsLocked() -> Warning? {
+        guard let signalSwitch else { return nil }
+        let generation = perftrampoline_signal_switch_generation()
+        guard generation != appliedSignals else { return nil }
+        appliedSignals = generation
+        let on = perftrampoline_signal_switch_state() != 0
+        if on && mode == .off {
+            do {
+                try activateLocked(signalSwitch.mode)
+            } catch {
+                perftrampoline_signal_switch_set_state(0)
+                return failLocked(error.description)
+            }
+        } else if !on && mode != .off {
+            deactivateLocked()
+        }
+        return nil
+    }
+
+    /// Test seam (`PERFTRAMPOLINE_FAULT=signal`, debug builds): delivers the switch's signal
+    /// while the caller holds the registration lock.
+    func raiseSwitchSignalUnderLockForTests() {
+        #if DEBUG
+        if InjectedFaults.active.contains(.signalUnderLock), let signalSwitch { System.raise(signalSwitch.signal) }
+        #endif
+    }
+
+    // MARK: - Fork
+
+    func installForkHandlersLocked() {
+        guard !forkHandlersInstalled else { return }
+        forkHandlersInstalled = true
+        effects.installForkHandlers()
+    }
+
+    /// In the fork child, with the lock re-created: the parent's descriptors are closed (its
+    /// files are not ours to write), and if profiling is on, this process's own files are
+    /// opened and given every entry the parent had — the stubs are still mapped and cached,
+    /// so the child can run all of them.
+    func reopenAfterFork() -> Warning? {
+        perfMap = nil
+        jitDump = nil
+        guard mode != .off else { return nil }
+        let requested = mode
+        deactivateLocked()
+        do {
+            try activateLocked(requested)
+            return nil
+        } catch {
+            return failLocked(error.description)
+        }
+    }
+}

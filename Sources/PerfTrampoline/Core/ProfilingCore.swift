@@ -1,0 +1,192 @@
+import Logging
+
+/// Everything behind the public front (``PerfSupport``): the mode, the arenas, the registry,
+/// the released stubs and the files. Every method runs with the front's registration lock held
+/// (the `…Locked` names say so); none of them logs — a warning is returned, for the front to
+/// log once the lock is released (a log handler may read `status`).
+///
+/// One instance per process in production (``PerfSupport/shared``'s). Tests may make their
+/// own, with files in a scratch directory and no process-wide effects, so that nothing they
+/// leave behind reaches another test.
+final class ProfilingCore {
+    /// A warning for the front to log after unlocking.
+    typealias Warning = (logger: Logger, message: String)
+
+    /// What the core changes beyond itself: the fast path's flag (a C int the Swift and C fast
+    /// paths and the signal handler share), and the fork handlers. Only the shared core has them.
+    struct ProcessEffects: Sendable {
+        let setActiveFlag: @Sendable (Bool) -> Void
+        let installForkHandlers: @Sendable () -> Void
+        static let none = ProcessEffects(setActiveFlag: { _ in }, installForkHandlers: {})
+    }
+
+    var mode: ProfilingMode = .off
+    var template: StubTemplate?
+    var arenas: [StubLayout: CodeArena] = [:]
+    var registry = SymbolRegistry()
+    /// Stubs given back by `release` (reused by name; in jitdump mode also renamed).
+    var releasedStubs = ReleasedStubs()
+    /// Registry index of every stub, by address: built at the first `release` (hosts that never
+    /// release pay nothing for it), kept up to date after that.
+    var stubIndex: [UInt: Int]?
+    var perfMap: PerfMapFile?
+    var jitDump: JitDumpFile?
+    var offReason: String?
+    var lastWarning: String?
+    var logger = StandardErrorLogHandler.logger()
+    var forkHandlersInstalled = false
+    /// The signal switch: installed, its mode, and how many signals have been applied.
+    var signalSwitch: (signal: Int32, mode: ProfilingMode)?
+    var appliedSignals: UInt32 = 0
+
+    let mapDirectory: String
+    let dumpDirectory: String
+    let effects: ProcessEffects
+
+    init(mapDirectory: String = "/tmp", dumpDirectory: String = JitDumpFile.directory, effects: ProcessEffects = .none) {
+        self.mapDirectory = mapDirectory
+        self.dumpDirectory = dumpDirectory
+        self.effects = effects
+    }
+
+    // MARK: - Stubs
+
+    /// The cold path, after the front found the slot empty: re-check, take a stub (a released
+    /// one of the same name, a renamed one in jitdump mode, or a new copy), name it in the
+    /// active file, then publish it. Nil while off, or after a failure (then off, with a warning).
+    func makeStubLocked(load: () -> UInt, publish: (UInt) -> Void, sanitizedName sanitized: [UInt8],
+                        warning: inout Warning?) -> UnsafeRawPointer? {
+        if let existing = UnsafeRawPointer(bitPattern: load()) { return existing }  // another thread won
+        raiseSwitchSignalUnderLockForTests()
+        if let signalled = applySignalsLocked() { warning = signalled }
+        guard mode != .off, let arena = arenas[Self.layout(for: mode)] else { return nil }
+        do {
+            try recreateDeletedFilesLocked()
+        } catch {
+            warning = failLocked(error.description)
+            return nil
+        }
+        // A released stub that already carries this name: no new stub, no new line.
+        if let reused = releasedStubs.take(named: sanitized) {
+            publish(reused)
+            return UnsafeRawPointer(bitPattern: reused)
+        }
+        if mode == .jitDump, let renamed = renameReleasedStubLocked(to: sanitized, warning: &warning) {
+            publish(renamed)
+            return UnsafeRawPointer(bitPattern: renamed)
+        }
+        if mode == .off { return nil }  // renaming failed and switched profiling off
+        let address: UnsafeRawPointer
+        do {
+            address = try arena.allocate()
+        } catch {
+            warning = failLocked(Self.explain(error))
+            return nil
+        }
+        registry.append(address: UInt(bitPattern: address), size: UInt(arena.template.code.count),
+                        origin: .stub, unwindRoom: arena.unwindRoom, sanitizedName: sanitized)
+        do {
+            try writeNewestEntryLocked(to: activeSink)
+        } catch {
+            warning = failLocked(error.description)
+            return nil
+        }
+        stubIndex?[UInt(bitPattern: address)] = registry.count - 1
+        publish(UInt(bitPattern: address))
+        return address
+    }
+
+    /// Takes back the stub `load` reads (if any) and empties the slot.
+    func releaseLocked(load: () -> UInt, clear: () -> Void) {
+        let address = load()
+        guard address != 0 else { return }
+        clear()
+        if stubIndex == nil { stubIndex = registry.stubIndex() }
+        guard let index = stubIndex?[address] else { return }
+        releasedStubs.add(address, name: Array(registry[index].name), renamable: !isInPerfMapLocked(index))
+    }
+
+    /// Whether a perf map names registry entry `index` (so its address keeps that name).
+    func isInPerfMapLocked(_ index: Int) -> Bool {
+        guard let perfMap else { return false }
+        return index < perfMap.writtenCount
+    }
+
+    /// Jitdump mode: gives a released stub that no perf map names the new name `sanitized`
+    /// (a new registry entry, written to the dump before the stub runs under it). Nil if no
+    /// such stub is free, or if writing failed (then profiling is off and `warning` says why).
+    func renameReleasedStubLocked(to sanitized: [UInt8], warning: inout Warning?) -> UInt? {
+        guard let index = stubIndex,
+              let address = releasedStubs.takeRenamable(
+                  isRenamable: { index[$0].map { !isInPerfMapLocked($0) } ?? false },
+                  name: { Array(registry[index[$0]!].name) })
+        else { return nil }
+        let old = index[address]!
+        let previous = registry[old]
+        registry.append(address: address, size: previous.size, origin: .stub, unwindRoom: Int(previous.unwindRoom),
+                        sanitizedName: sanitized)
+        do {
+            try writeNewestEntryLocked(to: activeSink)
+        } catch {
+            releasedStubs.add(address, name: Array(previous.name), renamable: true)
+            warning = failLocked(error.description)
+            return nil
+        }
+        registry.supersede(old)
+        stubIndex?[address] = registry.count - 1
+        compactRegistryIfWorthItLocked()
+        return address
+    }
+
+    /// Drops superseded entries once they outnumber the live ones (and are more than a few),
+    /// carrying every file's position over: memory stays bounded by the live stubs.
+    func compactRegistryIfWorthItLocked() {
+        guard registry.supersededCount >= 1024, registry.supersededCount * 2 > registry.count else { return }
+        let position = registry.compact()
+        if let perfMap { perfMap.writtenCount = position[perfMap.writtenCount] }
+        if let jitDump { jitDump.writtenCount = position[jitDump.writtenCount] }
+        stubIndex = registry.stubIndex()
+    }
+
+    /// Announces another generator's code: kept in the registry, written to the perf map (opened
+    /// if need be; the process then owns a map, so fork handling is arranged).
+    func writeExternalEntryLocked(address: UInt, size: UInt, sanitizedName: [UInt8]) throws(PerfSupportError) {
+        registry.append(address: address, size: size, origin: .external, sanitizedName: sanitizedName)
+        if let perfMap {
+            do {
+                try writeNewestEntryLocked(to: perfMap)
+            } catch {
+                throw .setupFailed(error.description, cause: error)
+            }
+        } else {
+            do {
+                perfMap = try PerfMapFile(processID: System.processID, registry: registry, directory: mapDirectory)
+            } catch {
+                registry.removeLast()
+                throw .setupFailed(error)
+            }
+            installForkHandlersLocked()
+        }
+    }
+
+    /// Writes the registry's newest entry to `sink` (nil: none is active), all or nothing: if
+    /// the file cannot take it, the entry is forgotten, so no file ever names a stub that will
+    /// not run, and no later write can follow a fragment.
+    func writeNewestEntryLocked(to sink: (any SymbolSink)?) throws(SystemCallError) {
+        do {
+            try sink?.catchUp(with: registry)
+        } catch {
+            registry.removeLast()
+            throw error
+        }
+    }
+
+    var statusLocked: PerfStatus {
+        PerfStatus(mode: mode, backend: template?.backend,
+                   stubCount: arenas.values.reduce(0) { $0 + $1.issuedCount },
+                   chunkCount: arenas.values.reduce(0) { $0 + $1.chunks.count },
+                   bytesPerStub: template?.stride(for: Self.layout(for: mode)),
+                   symbolCount: registry.count - registry.supersededCount, metadataBytes: registry.metadataBytes,
+                   perfMapPath: perfMap?.path, jitDumpPath: jitDump?.path, offReason: offReason)
+    }
+}
