@@ -12,9 +12,10 @@ let package = Package(
         // For C hosts outside SwiftPM: Scripts/install.sh builds these into lib/ (see README).
         .library(name: "perftrampoline", type: .dynamic, targets: ["PerfTrampoline"]),
         .library(name: "perftrampoline-static", type: .static, targets: ["PerfTrampoline"]),
+        // The toy VM, for the fuzzing package (Fuzz/). The executables (toyvm, perf-flamegraph,
+        // the examples and probes) are not products: dependents do not need them, and in this
+        // package `swift build --product toyvm` / `swift run perf-flamegraph` still work.
         .library(name: "ToyVM", targets: ["ToyVM"]),
-        .executable(name: "toyvm", targets: ["toyvm"]),
-        .executable(name: "perf-flamegraph", targets: ["perf-flamegraph"]),
     ],
     // The ffi backend (libffi closures) runs where neither the asm nor the C stub does, but perf
     // cannot name its frames (Docs/backends.md). Off by default, so that dependents need no
