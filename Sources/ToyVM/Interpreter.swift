@@ -1,3 +1,4 @@
+import Logging
 import PerfTrampoline
 
 #if canImport(Glibc)
@@ -41,11 +42,13 @@ public final class Interpreter {
     let state: UnsafeMutablePointer<ExecutionState>
     let recursionLimit: Int
     let output: Output
+    /// Where the interpreter's warnings go (a failed `perf_activate`), like the library's.
+    let logger: Logger
     /// The last warning printed (see `warn`).
     var lastWarning: String?
 
     /// Nil when not even the smallest value stack can be allocated.
-    init?(globals globalTable: GlobalTable, arguments: [String], recursionLimit: Int, output: Output) {
+    init?(globals globalTable: GlobalTable, arguments: [String], recursionLimit: Int, output: Output, logger: Logger) {
         // 16 Mi values (384 MB of address space, committed only as used); halved while the
         // address space refuses it (`ulimit -v`), so a tight limit gives a smaller stack and an
         // earlier "value stack is full" error, never a trap.
@@ -72,6 +75,7 @@ public final class Interpreter {
         self.globalCapacity = globalCapacity
         self.recursionLimit = recursionLimit
         self.output = output
+        self.logger = logger
         stackCapacity = capacity
         stack = memory.bindMemory(to: Value.self, capacity: capacity)
         globals = globalMemory.bindMemory(to: Value.self, capacity: globalCapacity)
@@ -370,5 +374,16 @@ public final class Interpreter {
         case .failure(let error):
             return fail(error.message, function, pc: pc)
         }
+    }
+}
+
+extension Interpreter {
+    /// Logs a warning unless it repeats the previous one (a loop retrying `perf_activate`
+    /// under a policy that forbids it warns once, not once per try).
+    func warn(_ message: String) {
+        guard message != lastWarning else { return }
+        lastWarning = message
+        output.flush()  // in order with what the program printed
+        logger.warning("\(message)")
     }
 }

@@ -7,11 +7,11 @@ import Darwin
 /// Runs work on a thread whose native stack size is chosen here, not by `ulimit -s`: the front
 /// end (bounded by ``Parser/nestingLimit``) and the interpreter (bounded by the recursion limit)
 /// then fit whatever the user's stack limit. Stacks are reserved, not committed.
-enum LargeStack {
+public enum LargeStack {
     /// Runs `body` on a new thread with the first stack size in `sizes` that can be reserved
     /// (a tight `ulimit -v` refuses the larger ones) and waits for it; `body` is told the size.
     /// False if no size could be reserved.
-    static func run(sizes: [Int], _ body: @escaping (_ stackSize: Int) -> Void) -> Bool {
+    public static func run(sizes: [Int], _ body: @escaping (_ stackSize: Int) -> Void) -> Bool {
         let work = Work(body)
         let box = Unmanaged.passRetained(work)
         var attributes = pthread_attr_t()

@@ -36,42 +36,26 @@ public struct ToyProgram {
     }
 }
 
-/// Runs toy programs on a thread with a native stack large enough for deep interpreted
-/// recursion (every interpreted call is a native call, plus a trampoline frame when profiling).
-public enum ToyRunner {
-    /// Nested interpreted calls allowed before `recursion limit exceeded`, with the full stack.
+extension ToyProgram {
+    /// Nested interpreted calls allowed before `recursion limit exceeded`, given a native stack
+    /// of ``stackBytesPerCall`` per call (toyvm runs programs on a thread with such a stack).
     public static let recursionLimit = 200_000
-    /// Native stack of the interpreter thread. Reserved, not committed: pages are touched only
-    /// as deep as the recursion goes. Where the address space is limited (`ulimit -v`), a
-    /// smaller stack is taken and the recursion limit shrinks with it.
-    static let nativeStackSizes = [4 << 30, 1 << 30, 256 << 20, 64 << 20, 16 << 20]
     /// Native stack budgeted per interpreted call (an evaluator frame, a trampoline frame and
     /// the builtins' frames, in a debug build, with room to spare).
-    static let stackBytesPerCall = (4 << 30) / recursionLimit
+    public static let stackBytesPerCall = (4 << 30) / recursionLimit
 
-    /// Routes PerfTrampoline's warnings to stderr as `toyvm: warning: …`.
-    public static let logger = Logger(label: "toyvm") { _ in WarningLogHandler(program: "toyvm") }
-
-    /// Runs `program` and ends the process with its exit status (0, or 1 after a runtime
-    /// error). The process ends from the interpreter thread itself, so a `fork()`ed child — which
-    /// has only that thread — exits the same way as its parent.
-    public static func runAndExit(_ program: ToyProgram) -> Never {
-        let started = LargeStack.run(sizes: nativeStackSizes) { stackSize in
-            exit(ToyRunner.run(program, recursionLimit: min(recursionLimit, stackSize / stackBytesPerCall)))
-        }
-        if !started { writeError("toyvm: error: cannot start the interpreter thread (address space exhausted?)") }
-        exit(1)
-    }
-
-    /// Runs `program` on the calling thread; returns the exit status.
-    public static func run(_ program: ToyProgram, recursionLimit: Int = recursionLimit) -> Int32 {
+    /// Runs the program on the calling thread, whose stack must hold `recursionLimit` nested
+    /// calls: `print` writes to standard output (buffered; flushed before `fork`, `exit`,
+    /// warnings and at the end), a runtime error and its traceback go to standard error, and
+    /// warnings to `logger`. Returns the exit status: 0, or 1 after a runtime error.
+    public func run(recursionLimit: Int = Self.recursionLimit, logger: Logger) -> Int32 {
         let output = Output()
-        guard let interpreter = Interpreter(globals: program.globals, arguments: program.arguments,
-                                            recursionLimit: recursionLimit, output: output) else {
+        guard let interpreter = Interpreter(globals: globals, arguments: arguments, recursionLimit: recursionLimit,
+                                            output: output, logger: logger) else {
             writeError("toyvm: error: not enough memory for the interpreter's value stack")
             return 1
         }
-        let error = interpreter.runModule(program.module)
+        let error = interpreter.runModule(module)
         output.flush()
         if let error {
             writeError(error.description)
@@ -80,5 +64,3 @@ public enum ToyRunner {
         return 0
     }
 }
-
-

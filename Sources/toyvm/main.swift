@@ -19,6 +19,7 @@ let usage = """
     environment:
       PERFSUPPORT=1            same as -Xperf
       PERFSUPPORT=jitdump      same as -Xperf_jit (a flag wins over the environment)
+      PERFTRAMPOLINE_SIGNAL=USR2  each delivery of the signal switches profiling on or off
     """
 
 func usageError(_ message: String) -> Never {
@@ -68,6 +69,6 @@ case .run(let source):
         exit(1)
     }
     PerfSupport.shared.configure(arguments: invocation.perfOptions, environment: currentEnvironment(),
-                                 logger: ToyRunner.logger)
-    ToyRunner.runAndExit(program)
+                                 logger: Runner.logger)
+    Runner.runAndExit(program)
 }

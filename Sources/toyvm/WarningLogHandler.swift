@@ -19,16 +19,6 @@ struct WarningLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let label = event.level >= .error ? "error" : (event.level == .warning ? "warning" : "\(event.level)")
-        writeError("\(program): \(label): \(event.message)")
-    }
-}
-
-extension Interpreter {
-    /// Prints a warning unless it repeats the previous one (a loop retrying `perf_activate`
-    /// under a policy that forbids it warns once, not once per try).
-    func warn(_ message: String) {
-        guard message != lastWarning else { return }
-        lastWarning = message
-        writeError("toyvm: warning: \(message)")
+        writeStandardError("\(program): \(label): \(event.message)\n")
     }
 }
