@@ -30,12 +30,16 @@ let package = Package(
     targets: [
         // libffi, for the "ffi" backend (architectures with neither asm nor a working C stub).
         .systemLibrary(name: "CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"]), .brew(["libffi"])]),
-        .target(name: "CShims", dependencies: [.target(name: "CFFI", condition: .when(traits: ["FFIBackend"]))],
+        // The public C API: perftrampoline.h (installed for C hosts) and the fast path's flag it
+        // declares. Apart from CShims, the library's private native pieces.
+        .target(name: "CPerfTrampoline"),
+        .target(name: "CShims", dependencies: ["CPerfTrampoline",
+                                               .target(name: "CFFI", condition: .when(traits: ["FFIBackend"]))],
                 path: "CShims",
                 cSettings: [.define("PERFTRAMPOLINE_FFI_BACKEND", .when(traits: ["FFIBackend"]))]),
         .target(
             name: "PerfTrampoline",
-            dependencies: ["CShims", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CPerfTrampoline", "CShims", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "ToyVM",
@@ -46,13 +50,13 @@ let package = Package(
         .target(name: "FlameGraph"),
         .executableTarget(name: "perf-flamegraph", dependencies: ["FlameGraph"]),
         // A C interpreter embedding the library through its C API (built and tested in CI).
-        .executableTarget(name: "CEmbeddingExample", dependencies: ["PerfTrampoline", "CShims"],
+        .executableTarget(name: "CEmbeddingExample", dependencies: ["PerfTrampoline", "CPerfTrampoline"],
                           path: "Examples/CEmbedding"),
         // Test program: a thread stack mapped right below the jitdump arena (JitDumpTests).
-        .executableTarget(name: "StackLayoutProbe", dependencies: ["PerfTrampoline", "CShims"],
+        .executableTarget(name: "StackLayoutProbe", dependencies: ["PerfTrampoline", "CPerfTrampoline"],
                           path: "Tests/StackLayoutProbe"),
         // Test program: fork children killed while copying 100k entries, entries across fork (ForkTests).
-        .executableTarget(name: "ForkProbe", dependencies: ["PerfTrampoline", "CShims"],
+        .executableTarget(name: "ForkProbe", dependencies: ["PerfTrampoline", "CPerfTrampoline"],
                           path: "Tests/ForkProbe"),
         .testTarget(name: "FlameGraphTests", dependencies: ["FlameGraph"]),
         // Helpers shared by the test targets (a jitdump reader); in no product.

@@ -5,7 +5,7 @@ Docs/*.md), so documentation cannot rot.
 - Swift: each block becomes the main.swift of its own executable target in one scratch package
   that depends on this package by path (Swift 6 language mode), built with `swift build`.
 - C: each block is compiled with gcc and with clang (-std=c11 -Wall -Werror) against the public
-  header only (CShims/include/perftrampoline.h).
+  header only (Sources/CPerfTrampoline/include/perftrampoline.h).
 - A block preceded by the line `<!-- fragment: REASON -->` is not compiled (REASON required).
 
 Exit status 0 when all compile; 1 with one `FILE:LINE: ...` line per failing block otherwise.
@@ -48,7 +48,7 @@ def run(command, cwd=None):
 
 
 def check_c(snippets, scratch, failures):
-    header = os.path.join(ROOT, "CShims", "include")
+    header = os.path.join(ROOT, "Sources", "CPerfTrampoline", "include")
     for index, (where, code) in enumerate(snippets):
         source = os.path.join(scratch, f"snippet{index}.c")
         with open(source, "w") as f:

@@ -52,13 +52,13 @@ ld -r -o "$work/perftrampoline.o" "$swift_static/$arch/swiftrt.o" \
 objcopy --keep-global-symbols=Scripts/install/public-symbols.txt "$work/perftrampoline.o"
 
 mkdir -p "$prefix/include" "$prefix/lib/pkgconfig"
-install -m 0644 CShims/include/perftrampoline.h "$prefix/include/perftrampoline.h"
+install -m 0644 Sources/CPerfTrampoline/include/perftrampoline.h "$prefix/include/perftrampoline.h"
 install -m 0755 "$release/libperftrampoline.so" "$prefix/lib/libperftrampoline.so"
 strip --strip-unneeded "$prefix/lib/libperftrampoline.so"
 rm -f "$prefix/lib/libperftrampoline.a"
 ar rcs "$prefix/lib/libperftrampoline.a" "$work/perftrampoline.o"
 
-version="$(sed -n 's/^#define PERFTRAMPOLINE_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' CShims/include/perftrampoline.h | paste -sd.)"
+version="$(sed -n 's/^#define PERFTRAMPOLINE_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' Sources/CPerfTrampoline/include/perftrampoline.h | paste -sd.)"
 system_libs="-lstdc++ -lm -ldl -lpthread"
 cat > "$prefix/lib/pkgconfig/perftrampoline.pc" <<PC
 prefix=$prefix

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "perftrampoline.h"  // the public C API (and the evaluator/stub types)
+#include <perftrampoline.h>  // the public C API (target CPerfTrampoline; the evaluator/stub types)
 
 #ifdef __cplusplus
 extern "C" {

@@ -56,6 +56,7 @@ enum ExternalTool {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     static let shims = root.appendingPathComponent("CShims").path
+    static let publicHeaders = root.appendingPathComponent("Sources/CPerfTrampoline/include").path
     static let harness = root.appendingPathComponent("Tests/Native/aarch64_harness.c").path
 
     /// The compiler for aarch64 Linux code, and the command that runs it: the cross toolchain
@@ -133,7 +134,7 @@ enum ExternalTool {
         }
         let build = try ExternalTool.run(tools[0], [
             "-O2", "-fno-omit-frame-pointer", "-mbranch-protection=\(branchProtection)", "-static",
-            "-I\(Self.shims)/include", "-I\(Self.shims)", template, "\(Self.shims)/template_info.c",
+            "-I\(Self.shims)/include", "-I\(Self.publicHeaders)", "-I\(Self.shims)", template, "\(Self.shims)/template_info.c",
             "\(Self.shims)/code_memory.c", Self.harness, "-o", "\(dir)/harness",
         ])
         #expect(build.status == 0, "\(build.output)")

@@ -1,7 +1,7 @@
 import CShims
 
 
-// The C API declared in CShims/include/perftrampoline.h, for interpreters written in C.
+// The C API declared in Sources/CPerfTrampoline/include/perftrampoline.h, for interpreters written in C.
 // Each function is a thin adapter over PerfSupport.shared; the fast path is inline in the header.
 
 /// C: reads `-Xperf`-style flags in `argv[1...]` and `PERFSUPPORT`; returns 0 off, 1 perf map, 2 jitdump.
