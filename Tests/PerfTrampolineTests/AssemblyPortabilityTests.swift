@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The trampoline sources must assemble for ELF and Mach-O on both architectures, although
 /// only one of the four can be linked and run here.
-@Suite struct AssemblyPortabilityTests {
+@Suite(.tags(.forksOrSpawns)) struct AssemblyPortabilityTests {
     static let shims = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("CShims")
 

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import PerfTrampoline
 
 /// Passes all three host arguments through into the result, so a stub that dropped or
@@ -14,7 +15,7 @@ func expectedProbe(_ context: Int, _ code: Int, _ argument: Int) -> Int {
 /// Every backend that works on this machine.
 let availableBackends: [PerfBackend] = PerfBackend.allCases.filter { (try? BackendSelection.template(for: $0)) != nil }
 
-@Suite struct CodeArenaTests {
+@Suite(.tags(.backendSensitive)) struct CodeArenaTests {
     let template = StubTemplate.assembly()!
 
     @Test func everyBackendIsAvailableHere() {
@@ -57,7 +58,7 @@ let availableBackends: [PerfBackend] = PerfBackend.allCases.filter { (try? Backe
         #endif
     }
 
-    @Test(arguments: availableBackends)
+    @Test(.tags(.soak), arguments: availableBackends)
     func hundredThousandStubsAreDistinctExecutableAndPassArgumentsThrough(backend: PerfBackend) throws {
         let arena = CodeArena(template: try BackendSelection.template(for: backend))
         var addresses: [UInt] = []

@@ -1,7 +1,8 @@
 import Testing
+import TestSupport
 @testable import PerfTrampoline
 
-@Suite struct MapFormatTests {
+@Suite(.tags(.backendSensitive)) struct MapFormatTests {
     private func line(_ address: UInt, _ size: UInt, _ name: String) -> String {
         var buffer: [UInt8] = []
         PerfMapLine.append(address: address, size: size, name: SymbolName.sanitized(name), to: &buffer)

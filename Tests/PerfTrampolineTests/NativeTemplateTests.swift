@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import PerfTrampoline
 
 /// External tools a test runs: found on PATH, or a visible skip (a failure under
@@ -52,7 +53,7 @@ enum ExternalTool {
 }
 
 /// Issue 12: the templates as linkers, emulators and DWARF readers see them.
-@Suite struct NativeTemplateTests {
+@Suite(.tags(.forksOrSpawns)) struct NativeTemplateTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     static let shims = root.appendingPathComponent("CShims").path

@@ -23,7 +23,7 @@ final class LockedBox<Value>: @unchecked Sendable {
 
 /// Tests of the process-wide switch. Serialized: they share `PerfSupport.shared` and this
 /// process's map file, removed when the process exits (our own pid's files only).
-@Suite(.serialized) struct PerfSupportTests {
+@Suite(.serialized, .tags(.backendSensitive)) struct PerfSupportTests {
     let perf = PerfSupport.shared
     var mapPath: String { PerfMapFile.path(forProcess: getpid()) }
 
@@ -181,7 +181,7 @@ final class LockedBox<Value>: @unchecked Sendable {
         #expect(perf.status.description.contains("mode=off"))
     }
 
-    @Test func forkWhileAnotherThreadRegistersDoesNotDeadlockTheChild() throws {
+    @Test(.tags(.forksOrSpawns)) func forkWhileAnotherThreadRegistersDoesNotDeadlockTheChild() throws {
         try perf.activate(.perfMap)
         // At least one entry for every child to inherit, whatever ran before this test.
         let inherited = TestCodeObject(name: "toy::inherited:fork.toy")
@@ -245,7 +245,7 @@ final class LockedBox<Value>: @unchecked Sendable {
     /// 1,000,000 distinct code objects: memory per stub reported, map well formed, no fd or
     /// chunk leak. On a core of its own, with its map in a scratch directory, so that no later
     /// test meets its million stubs.
-    @Test func millionCodeObjects() throws {
+    @Test(.tags(.soak)) func millionCodeObjects() throws {
         let dir = makeScratchDirectory()
         defer { removeTree(dir) }
         let core = PrivateCore(directory: dir)

@@ -6,7 +6,7 @@ import TestSupport
 /// Issue 16: after a failure at any byte, every line of the map is whole and true, every jitdump
 /// record complete; at worst the entry being written is missing, and a later write never glues
 /// onto a fragment.
-@Suite(.serialized) struct WriteIntegrityTests {
+@Suite(.serialized, .tags(.backendSensitive)) struct WriteIntegrityTests {
     let template = StubTemplate.assembly()!
 
     private func registry(_ count: Int, arena: CodeArena) throws -> SymbolRegistry {

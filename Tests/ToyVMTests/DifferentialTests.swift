@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Every example and test program prints the same and exits the same with and without profiling.
-@Suite struct DifferentialTests {
+@Suite(.tags(.backendSensitive)) struct DifferentialTests {
     static let scripts: [String] = {
         let fm = FileManager.default
         var paths: [String] = []

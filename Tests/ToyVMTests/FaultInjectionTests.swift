@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Setup failures never change what a program computes: one warning, profiling off, same output.
-@Suite struct FaultInjectionTests {
+@Suite(.tags(.backendSensitive)) struct FaultInjectionTests {
     static let probe = Harness.programs.appendingPathComponent("fault_probe.toy").path
     /// The backend the suite runs under (Scripts/test.sh runs it again for c and ffi).
     static let forcedBackend = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_BACKEND"].flatMap { $0 == "asm" ? nil : $0 }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Fork children name every stub they can run, in their own map.
-@Suite struct ForkTests {
+@Suite(.tags(.backendSensitive)) struct ForkTests {
     static func program(_ name: String) -> String { Harness.programs.appendingPathComponent(name).path }
 
     static let forkProbe = URL(fileURLWithPath: Harness.toyvm).deletingLastPathComponent().appendingPathComponent("ForkProbe").path

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
-@Suite struct LanguageTests {
+@Suite(.tags(.backendSensitive)) struct LanguageTests {
     static func program(_ name: String) -> String { Harness.programs.appendingPathComponent(name).path }
 
     @Test func languageProgramPrintsTheExpectedOutput() throws {
@@ -45,7 +46,7 @@ import Testing
 }
 
 /// Error formats and exit statuses of TOY-LANGUAGE.md.
-@Suite struct ErrorTests {
+@Suite(.tags(.backendSensitive)) struct ErrorTests {
     @Test func syntaxErrorHasFileLineColumnAndRunsNothing() throws {
         let (dir, path) = try Harness.writeTemporary("print(\"ran\")\nlet x = (1 +\nprint(x)\n")
         defer { try? FileManager.default.removeItem(atPath: dir) }

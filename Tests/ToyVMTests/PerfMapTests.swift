@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// What toyvm writes to /tmp/perf-PID.map, checked without perf.
-@Suite struct PerfMapTests {
+@Suite(.tags(.backendSensitive)) struct PerfMapTests {
     static func program(_ name: String) -> String { Harness.programs.appendingPathComponent(name).path }
 
     static func pid(in stdout: String) -> Int32 {
