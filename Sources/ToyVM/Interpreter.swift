@@ -14,9 +14,17 @@ import Darwin
 let toyEvaluator: PerfEvaluator = { context, code, base in
     Unmanaged<Interpreter>.fromOpaque(context.unsafelyUnwrapped)._withUnsafeGuaranteedRef { interpreter in
         Unmanaged<FunctionObject>.fromOpaque(code.unsafelyUnwrapped)._withUnsafeGuaranteedRef { function in
-            interpreter.execute(function, base: base) ? 0 : 1
+            toyExecute(interpreter, function, base)
         }
     }
+}
+
+/// The C entry's copy of the dispatch loop. A global function, so that Swift passes its three
+/// arguments in the registers C passes ``toyEvaluator``'s (no `self` register to save), and
+/// returning the C result type: the `@convention(c)` thunk reduces to a jump here.
+@inline(never)
+func toyExecute(_ interpreter: Interpreter, _ function: FunctionObject, _ base: Int) -> Int {
+    interpreter.run(function, base: base) ? 0 : 1
 }
 
 /// Mutable interpreter state the dispatch loop touches on every call, kept behind a raw
@@ -169,8 +177,17 @@ public final class Interpreter {
 
     // MARK: Dispatch loop
 
-    /// Runs one frame of `function` to completion.
+    /// Runs one frame of `function` to completion: the Swift-to-Swift entry (profiling off, or
+    /// the module). ``toyEvaluator`` is the other copy of the same loop, entered from C.
+    @inline(never)
     func execute(_ function: FunctionObject, base: Int) -> Bool {
+        run(function, base: base)
+    }
+
+    /// The dispatch loop, inlined into both entries so each gets code for its own calling
+    /// convention (issue 17: a C entry that merely called `execute` cost 15 instructions).
+    @inline(__always)
+    func run(_ function: FunctionObject, base: Int) -> Bool {
         let code = function.code.baseAddress!
         let constants = function.constants.baseAddress!
         let frame = stack + base
