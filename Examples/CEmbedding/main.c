@@ -1,7 +1,7 @@
 // A tiny interpreter written in C that embeds PerfTrampoline through its C API.
 //
 // Its "code objects" form a call chain (main_loop -> parse -> tokenize, which burns CPU).
-// Every interpreted call goes through perftrampoline_stub_for(): with -Xperf (or PERFSUPPORT=1)
+// Every interpreted call goes through perftrampoline_call(): with -Xperf (or PERFSUPPORT=1)
 // each code object gets its own trampoline and `perf record -g` shows cdemo::tokenize <-
 // cdemo::parse <- cdemo::main_loop by name.
 //
@@ -32,8 +32,7 @@ __attribute__((noinline)) static intptr_t evaluate(void *vm, void *code, intptr_
 // The VM's call path: one inline load when profiling is off.
 static intptr_t call(struct vm *vm, struct code *code, intptr_t argument) {
     vm->calls++;
-    perftrampoline_stub stub = perftrampoline_stub_for(&code->perf_slot, code->perf_name);
-    return stub ? stub(vm, code, argument, evaluate) : evaluate(vm, code, argument);
+    return perftrampoline_call(&code->perf_slot, code->perf_name, evaluate, vm, code, argument);
 }
 
 __attribute__((noinline)) static intptr_t evaluate(void *vm_pointer, void *code_pointer, intptr_t argument) {
