@@ -364,7 +364,8 @@ struct PrivateCore {
     let core: ProfilingCore
 
     init(directory: String) {
-        core = ProfilingCore(mapDirectory: directory, dumpDirectory: directory)
+        // Deletion checked on every first entry, so a test may delete a file and go on at once.
+        core = ProfilingCore(mapDirectory: directory, dumpDirectory: directory, deletionCheckInterval: 0)
     }
 
     func stub(for code: TestCodeObject) -> PerfStub? {

@@ -23,6 +23,10 @@ final class ProfilingCore {
     var mode: ProfilingMode = .off
     var template: StubTemplate?
     var arenas: [StubLayout: CodeArena] = [:]
+    /// The arena of the current mode's layout (set by activation; no lookup per first entry).
+    var currentArena: CodeArena?
+    /// When the current file was last checked for deletion (monotonic ns).
+    var lastDeletionCheck: UInt64 = 0
     var registry = SymbolRegistry()
     /// Stubs given back by `release` (reused by name; in jitdump mode also renamed).
     var releasedStubs = ReleasedStubs()
@@ -42,11 +46,15 @@ final class ProfilingCore {
     let mapDirectory: String
     let dumpDirectory: String
     let effects: ProcessEffects
+    /// How often (ns) a first entry checks whether the current file was deleted.
+    let deletionCheckInterval: UInt64
 
-    init(mapDirectory: String = "/tmp", dumpDirectory: String = JitDumpFile.directory, effects: ProcessEffects = .none) {
+    init(mapDirectory: String = "/tmp", dumpDirectory: String = JitDumpFile.directory, effects: ProcessEffects = .none,
+         deletionCheckInterval: UInt64 = 100_000_000) {
         self.mapDirectory = mapDirectory
         self.dumpDirectory = dumpDirectory
         self.effects = effects
+        self.deletionCheckInterval = deletionCheckInterval
     }
 
     // MARK: - Stubs
@@ -59,23 +67,25 @@ final class ProfilingCore {
         if let existing = UnsafeRawPointer(bitPattern: load()) { return existing }  // another thread won
         raiseSwitchSignalUnderLockForTests()
         if let signalled = applySignalsLocked() { warning = signalled }
-        guard mode != .off, let arena = arenas[Self.layout(for: mode)] else { return nil }
+        guard mode != .off, let arena = currentArena else { return nil }
         do {
             try recreateDeletedFilesLocked()
         } catch {
             warning = failLocked(error.description)
             return nil
         }
-        // A released stub that already carries this name: no new stub, no new line.
-        if let reused = releasedStubs.take(named: sanitized) {
-            publish(reused)
-            return UnsafeRawPointer(bitPattern: reused)
+        if !releasedStubs.isEmpty {
+            // A released stub that already carries this name: no new stub, no new line.
+            if let reused = releasedStubs.take(named: sanitized) {
+                publish(reused)
+                return UnsafeRawPointer(bitPattern: reused)
+            }
+            if mode == .jitDump, let renamed = renameReleasedStubLocked(to: sanitized, warning: &warning) {
+                publish(renamed)
+                return UnsafeRawPointer(bitPattern: renamed)
+            }
+            if mode == .off { return nil }  // renaming failed and switched profiling off
         }
-        if mode == .jitDump, let renamed = renameReleasedStubLocked(to: sanitized, warning: &warning) {
-            publish(renamed)
-            return UnsafeRawPointer(bitPattern: renamed)
-        }
-        if mode == .off { return nil }  // renaming failed and switched profiling off
         let address: UnsafeRawPointer
         do {
             address = try arena.allocate()
@@ -172,9 +182,15 @@ final class ProfilingCore {
     /// Writes the registry's newest entry to `sink` (nil: none is active), all or nothing: if
     /// the file cannot take it, the entry is forgotten, so no file ever names a stub that will
     /// not run, and no later write can follow a fragment.
-    func writeNewestEntryLocked(to sink: (any SymbolSink)?) throws(SystemCallError) {
+    func writeNewestEntryLocked(to sink: SymbolSink?) throws(SystemCallError) {
+        guard let sink else { return }
+        let newest = registry.count - 1
         do {
-            try sink?.catchUp(with: registry)
+            if sink.writtenCount == newest {
+                try sink.appendNewest(registry[newest], at: newest)  // no copy of the registry
+            } else {
+                try sink.catchUp(with: registry)
+            }
         } catch {
             registry.removeLast()
             throw error

@@ -11,6 +11,9 @@ struct ReleasedStubs {
     /// when one is taken, since a map may have caught up with them since).
     private var renamable: Set<UInt> = []
 
+    /// Nothing released (the common case: hosts that never release pay no lookup).
+    var isEmpty: Bool { byName.isEmpty }
+
     mutating func add(_ address: UInt, name: [UInt8], renamable: Bool) {
         byName[name, default: []].append(address)
         if renamable { self.renamable.insert(address) }

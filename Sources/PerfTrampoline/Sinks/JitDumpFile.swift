@@ -8,9 +8,6 @@
 /// `perf record` logs the mmap and `perf inject --jit` finds the dump. On macOS the file is
 /// opened with libc `open`, which samply's preload intercepts.
 final class JitDumpFile: SymbolSink {
-    let file: SymbolFile
-    var writtenCount = 0
-    var buffer: [UInt8] = []
     private var marker: UnsafeMutableRawPointer?
     /// Per-file encoder state (code indices, the cached unwind bytes).
     private var records: JitDumpRecords
@@ -29,9 +26,8 @@ final class JitDumpFile: SymbolSink {
         var records = JitDumpRecords(frame: frame, processID: processID)
         var content = records.header(timestamp: System.monotonicNanoseconds())
         for index in 0..<registry.count where !registry[index].superseded { records.append(registry[index], to: &content) }
-        file = try OwnedFile.create(Self.path(forProcess: processID, in: directory), access: .readAppend,
-                                    initialContent: content)
-        writtenCount = registry.count
+        let file = try OwnedFile.create(Self.path(forProcess: processID, in: directory), access: .readAppend,
+                                        initialContent: content)
         self.records = records
         do {
             marker = try System.mapMarker(file.descriptor, path: file.path)
@@ -39,6 +35,7 @@ final class JitDumpFile: SymbolSink {
             System.unlink(file.path)
             throw OwnedFile.Refusal(description: "\(error) (the marker perf record looks for)", underlying: error)
         }
+        super.init(file: file, writtenCount: registry.count)
     }
 
     deinit {
@@ -47,7 +44,7 @@ final class JitDumpFile: SymbolSink {
 
     /// Only trampolines get records: other generators' code may be gone, so its bytes cannot
     /// be copied.
-    func encode(_ entry: SymbolRegistry.Entry, into buffer: inout [UInt8]) {
+    override func encode(_ entry: SymbolRegistry.Entry, into buffer: inout [UInt8]) {
         records.append(entry, to: &buffer)
     }
 }

@@ -3,9 +3,6 @@
 /// appended with one `write(2)` each on an `O_APPEND` descriptor, before the code they name
 /// can run.
 final class PerfMapFile: SymbolSink {
-    let file: SymbolFile
-    var writtenCount = 0
-    var buffer: [UInt8] = []
 
     /// perf looks only in /tmp; `TMPDIR` is deliberately not consulted.
     static func path(forProcess pid: Int32, in directory: String = "/tmp") -> String {
@@ -16,11 +13,11 @@ final class PerfMapFile: SymbolSink {
     init(processID: Int32, registry: SymbolRegistry, directory: String = "/tmp") throws(OwnedFile.Refusal) {
         var lines: [UInt8] = []
         for index in 0..<registry.count where !registry[index].superseded { PerfMapLine.append(registry[index], to: &lines) }
-        file = try OwnedFile.create(Self.path(forProcess: processID, in: directory), access: .append, initialContent: lines)
-        writtenCount = registry.count
+        let file = try OwnedFile.create(Self.path(forProcess: processID, in: directory), access: .append, initialContent: lines)
+        super.init(file: file, writtenCount: registry.count)
     }
 
-    func encode(_ entry: SymbolRegistry.Entry, into buffer: inout [UInt8]) {
+    override func encode(_ entry: SymbolRegistry.Entry, into buffer: inout [UInt8]) {
         PerfMapLine.append(entry, to: &buffer)
     }
 }
