@@ -100,6 +100,7 @@ enum Builtins {
             guard seconds <= 1e15 else {
                 return .failure(Failure(message: "sleep(): \(arguments[0].formatted()) seconds is too long (at most 1e15)"))
             }
+            interpreter.output.flush()  // what was printed before a pause is out during it
             var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.towardZero)) * 1e9))
             var remaining = timespec()
             while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }

@@ -12,13 +12,15 @@ import Testing
         let mine = String(cString: perftrampoline_last_error())
         #expect(mine.contains("no-such-mode"))
         let other = Mutex<String?>(nil)
+        let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             let before = String(cString: perftrampoline_last_error())
             _ = PerfTrampoline.perftrampoline_activate("another-bad-mode")
             other.withLock { $0 = before + "|" + String(cString: perftrampoline_last_error()) }
+            done.signal()
         }
         thread.start()
-        while other.withLock({ $0 == nil }) { usleep(1000) }
+        done.wait()
         let seen = try #require(other.withLock { $0 })
         #expect(seen.hasPrefix("|"), "a new thread starts with an empty error")
         #expect(seen.contains("another-bad-mode"))

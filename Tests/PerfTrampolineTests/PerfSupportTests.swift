@@ -187,7 +187,7 @@ final class LockedBox<Value>: @unchecked Sendable {
         let inherited = TestCodeObject(name: "toy::inherited:fork.toy")
         #expect(perf.stub(for: inherited.slot, name: inherited.name) != nil)
         let stop = Atomic<Bool>(false)
-        let finished = Atomic<Bool>(false)
+        let finished = DispatchSemaphore(value: 0)
         let registrar = Thread {
             var count = 0
             while !stop.load(ordering: .relaxed) {
@@ -195,14 +195,14 @@ final class LockedBox<Value>: @unchecked Sendable {
                 _ = perf.stub(for: code.slot, name: code.name)
                 count += 1
             }
-            finished.store(true, ordering: .releasing)
+            finished.signal()
         }
         registrar.start()
         // The registrar must be gone before the next test measures the shared instance (it
         // once made a stub during millionCodeObjects' count).
         defer {
             stop.store(true, ordering: .relaxed)
-            while !finished.load(ordering: .acquiring) { sched_yield() }
+            finished.wait()
         }
         var children: [pid_t] = []
         defer { for child in children { unlink(PerfMapFile.path(forProcess: child)) } }

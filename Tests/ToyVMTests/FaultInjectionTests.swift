@@ -95,11 +95,13 @@ import TestSupport
             process.executableURL = URL(fileURLWithPath: Harness.toyvm)
             process.arguments = [flag, path]
             process.environment = Harness.cleanEnvironment(["PERFTRAMPOLINE_JITDUMP_DIR": dir])
-            process.standardOutput = FileHandle.nullDevice
+            let output = Pipe()
+            process.standardOutput = output
             try process.run()
             let pid = process.processIdentifier
             defer { process.waitUntilExit(); Harness.removeFiles(of: pid) }
-            usleep(500_000)
+            // f() is named (its file written) before "pid" is printed; the program then pauses.
+            #expect(Harness.waitForLine(startingWith: "pid ", in: output) != nil)
             let maps = try String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)
             #expect(!maps.split(separator: "\n").contains { $0.split(separator: " ")[1].hasPrefix("rwx") }, "\(flag)")
             var checked = 0

@@ -78,9 +78,9 @@ enum Harness {
         reader.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errData.done { usleep(1000) }
+        let errBytes = errData.wait()
         return Outcome(stdout: String(decoding: outData, as: UTF8.self),
-                       stderr: String(decoding: errData.value, as: UTF8.self),
+                       stderr: String(decoding: errBytes, as: UTF8.self),
                        status: process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus,
                        pid: pid)
     }
@@ -90,6 +90,23 @@ enum Harness {
     }
 
     static func mapPath(_ pid: Int32) -> String { "/tmp/perf-\(pid).map" }
+
+    /// Reads `pipe` (blocking, no polling) until a whole line starting with `prefix` arrives.
+    /// Returns everything read so far (that line included), or nil at end of file (the writer
+    /// exited without printing it).
+    @discardableResult
+    static func waitForLine(startingWith prefix: String, in pipe: Pipe) -> String? {
+        var pending = Data()
+        while true {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { return nil }
+            pending += chunk
+            let text = String(decoding: pending, as: UTF8.self)
+            if text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().contains(where: { $0.hasPrefix(prefix) }) {
+                return text
+            }
+        }
+    }
 
     /// The map of `pid` as lines, or nil if there is none.
     static func mapLines(_ pid: Int32) -> [String]? {
@@ -127,11 +144,11 @@ enum Harness {
 
 final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
+    private let finished = DispatchSemaphore(value: 0)
     private var data = Data()
-    private var finished = false
-    func set(_ value: Data) { lock.lock(); data = value; finished = true; lock.unlock() }
-    var done: Bool { lock.lock(); defer { lock.unlock() }; return finished }
-    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
+    func set(_ value: Data) { lock.lock(); data = value; lock.unlock(); finished.signal() }
+    /// Blocks until `set` ran, then returns the data.
+    func wait() -> Data { finished.wait(); finished.signal(); lock.lock(); defer { lock.unlock() }; return data }
 }
 
 /// Real `perf`: whether it can record here, and running it.

@@ -111,11 +111,8 @@ import TestSupport
         try process.run()
         let pid = process.processIdentifier
         defer { Harness.removeFiles(of: pid) }
-        var lines = 0
-        for _ in 0..<100 where lines < 2 {
-            usleep(20_000)
-            lines = Harness.mapLines(pid)?.count ?? 0
-        }
+        #expect(Harness.waitForLine(startingWith: "ready", in: output) != nil)
+        let lines = Harness.mapLines(pid)?.count ?? 0
         #expect(lines == 2, "<module> and before() named before the deletion")
         #expect(unlink(Harness.mapPath(pid)) == 0)
         process.waitUntilExit()

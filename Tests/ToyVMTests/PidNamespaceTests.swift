@@ -50,12 +50,10 @@ import Testing
         processA.standardOutput = outputA
         processA.standardError = outputA
         try processA.run()
-        var lines = 0
-        for _ in 0..<200 where lines < 21 {  // <module> and the first 20 functions
-            usleep(50_000)
-            lines = Harness.mapLines(1)?.count ?? 0
-        }
-        #expect(lines == 21, "A wrote \(lines) lines before B started")
+        // "ready" comes after <module> and the first 20 functions are named, before A's pause.
+        let ready = Harness.waitForLine(startingWith: "ready", in: outputA)
+        let lines = Harness.mapLines(1)?.count ?? 0
+        #expect(ready != nil && lines == 21, "A wrote \(lines) lines before B started")
 
         // B: pid 1 of another namespace, same /tmp and dump directory, while A is live.
         let outcomeB = try Harness.run(Harness.which("unshare")!, ["-p", "-f", "--mount-proc", Harness.toyvm, "-Xperf", second],

@@ -4,9 +4,10 @@ import Testing
 /// Issue 15: `PERFTRAMPOLINE_SIGNAL=USR2` lets a signal switch profiling on and off in a
 /// running toyvm started without `-Xperf`.
 @Suite(.serialized) struct SignalSwitchTests {
-    /// Starts `toyvm ARGS` with the switch on SIGUSR2 and waits until its handler is installed
-    /// (SigCgt in /proc/PID/status), so that no signal can meet the default action.
-    private func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, Pipe) {
+    /// Starts `toyvm ARGS` with the switch on SIGUSR2 and waits for the program's first line,
+    /// `started` (flushed by a `sleep(0)`): `configure` installed the handler before the program
+    /// ran, so no signal can meet the default action. No polling.
+    private func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, Pipe, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Harness.toyvm)
         process.arguments = arguments
@@ -15,41 +16,29 @@ import Testing
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while !Self.catches(SIGUSR2, pid: process.processIdentifier) {
-            if Date() > deadline || !process.isRunning { Issue.record("the signal handler was never installed"); break }
-            sched_yield()
-        }
-        return (process, output)
+        let read = Harness.waitForLine(startingWith: "started", in: output)
+        #expect(read != nil, "the program never started")
+        return (process, output, read ?? "")
     }
 
-    static func catches(_ signal: Int32, pid: Int32) -> Bool {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
-              let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
-        return mask & (1 << UInt64(signal - 1)) != 0
-    }
-
-    /// Waits (bounded) until `condition` holds, checking as fast as the scheduler allows.
-    private func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !condition() {
-            if Date() > deadline { return false }
-            sched_yield()
-        }
-        return true
-    }
-
+    /// Prints `on` once a whole `top()` call ran with profiling on (so work, mid and top were
+    /// entered, and named, after the switch), and ends when profiling is off again.
     static let toggling = """
         fn work(n) { let i = 0; let s = 0; while i < n { s = s + i % 7; i = i + 1 }; return s }
         fn mid(n) { return work(n) }
         fn top(n) { return mid(n) }
         fn late(n) { return n + 1 }
+        print("started")
+        sleep(0)
         let seen_on = false
         let done = false
         while not done {
+            let was_on = perf_is_active()
             top(20000)
-            if perf_is_active() { seen_on = true } else { if seen_on { done = true } }
+            if was_on and perf_is_active() {
+                if not seen_on { print("on"); sleep(0) }
+                seen_on = true
+            } else { if seen_on and not perf_is_active() { done = true } }
         }
         print("late", late(1))
         """
@@ -58,13 +47,14 @@ import Testing
         guard Perf.available() else { return }
         let (dir, path) = try Harness.writeTemporary(Self.toggling)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (process, output) = try start([path])
+        let (process, output, early) = try start([path])
         let pid = process.processIdentifier
         defer { Harness.removeFiles(of: pid); if process.isRunning { process.terminate() } }
         #expect(Harness.mapLines(pid) == nil, "off until the signal")
 
         kill(pid, SIGUSR2)
-        guard waitUntil(20, { (Harness.mapLines(pid)?.count ?? 0) >= 3 }) else {
+        guard early.contains("\non\n") || Harness.waitForLine(startingWith: "on", in: output) != nil,
+              (Harness.mapLines(pid)?.count ?? 0) >= 3 else {
             Issue.record("work, mid and top were not named after the signal")
             return
         }
@@ -97,13 +87,13 @@ import Testing
     @Test func aThousandSignalsChangeNothingTheProgramComputes() throws {
         var source = ""
         for index in 0..<300 { source += "fn f\(index)(x) { let s = 0; let i = 0; while i < 200 { s = s + (x + i) % \(index + 2); i = i + 1 }; return s }\n" }
-        source += "let total = 0\nlet round = 0\nwhile round < 20 {\n"
+        source += "print(\"started\")\nsleep(0)\nlet total = 0\nlet round = 0\nwhile round < 20 {\n"
         for index in 0..<300 { source += "    total = total + f\(index)(round)\n" }
         source += "    round = round + 1\n}\nprint(\"total\", total)\n"
         let (dir, path) = try Harness.writeTemporary(source)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let plain = try Harness.toy([path])
-        let (process, output) = try start([path])
+        let (process, output, early) = try start([path])
         let pid = process.processIdentifier
         defer { Harness.removeFiles(of: pid) }
         var sent = 0
@@ -112,7 +102,7 @@ import Testing
             sent += 1
         }
         process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = early + String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(text.prefix(300))")
         #expect(text == plain.stdout, "signals changed the output")
         #expect(sent >= 100, "the program ended before \(sent) signals")
