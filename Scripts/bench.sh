@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Side-by-side cost of profiling support: toyvm (off / -Xperf / -Xperf_jit) and CPython 3.12.1 /
 # 3.13.0 (off / -X perf / -X perf_jit) on equivalent programs, runs interleaved, medians and
-# ratios printed as one table. Usage: Scripts/bench.sh [ROUNDS] (default 7).
-# Every map or dump a run leaves is removed by that run's pid, nothing else.
+# ratios printed as one table; then the instruction counts per interpreted call (callgrind,
+# Scripts/bench-instructions.sh), which do not drift with the machine's load the way wall-clock
+# does. Usage: Scripts/bench.sh [ROUNDS] (default 7); BENCH_INSTRUCTIONS=0 skips the second
+# table (about 5 minutes). Every map or dump a run leaves is removed by that run's pid, nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-7}"
@@ -95,3 +97,9 @@ for runtime in ["toyvm", "py3.12", "py3.13"]:
 if "fib toyvm off" in times and "fib py3.12 off" in times:
     print(f"  toyvm / py3.12: {median('fib toyvm off') / median('fib py3.12 off'):.2f}")
 PY
+
+if [ "${BENCH_INSTRUCTIONS:-1}" != 0 ]; then
+    echo
+    echo "instructions per interpreted call (callgrind, difference method):"
+    bash Scripts/bench-instructions.sh
+fi
