@@ -12,6 +12,13 @@ enum TokenKind: Equatable {
 
 enum Keyword: String {
     case fn, `let`, `if`, `else`, `while`, `return`, `true`, `false`, `nil`, and, or, not
+
+    /// The keyword spelled by `word`, if any. Words longer than any keyword (most identifiers)
+    /// are ruled out by length before the string comparison.
+    static func spelled(_ word: ArraySlice<UInt8>) -> Keyword? {
+        guard (2...6).contains(word.count) else { return nil }
+        return Keyword(rawValue: String(decoding: word, as: UTF8.self))
+    }
 }
 
 enum Symbol: String {
@@ -19,6 +26,43 @@ enum Symbol: String {
     case equalEqual = "==", bangEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
     case equal = "=", leftParen = "(", rightParen = ")", leftBracket = "[", rightBracket = "]"
     case leftBrace = "{", rightBrace = "}", comma = ",", semicolon = ";"
+}
+
+extension Symbol {
+    /// `==`, `!=`, `<=`, `>=` from their two bytes (no string built per token).
+    static func twoByte(_ first: UInt8, _ second: UInt8) -> Symbol? {
+        guard second == UInt8(ascii: "=") else { return nil }
+        switch first {
+        case UInt8(ascii: "="): return .equalEqual
+        case UInt8(ascii: "!"): return .bangEqual
+        case UInt8(ascii: "<"): return .lessEqual
+        case UInt8(ascii: ">"): return .greaterEqual
+        default: return nil
+        }
+    }
+
+    /// The one-byte symbols.
+    static func oneByte(_ byte: UInt8) -> Symbol? {
+        switch byte {
+        case UInt8(ascii: "+"): .plus
+        case UInt8(ascii: "-"): .minus
+        case UInt8(ascii: "*"): .star
+        case UInt8(ascii: "/"): .slash
+        case UInt8(ascii: "%"): .percent
+        case UInt8(ascii: "<"): .less
+        case UInt8(ascii: ">"): .greater
+        case UInt8(ascii: "="): .equal
+        case UInt8(ascii: "("): .leftParen
+        case UInt8(ascii: ")"): .rightParen
+        case UInt8(ascii: "["): .leftBracket
+        case UInt8(ascii: "]"): .rightBracket
+        case UInt8(ascii: "{"): .leftBrace
+        case UInt8(ascii: "}"): .rightBrace
+        case UInt8(ascii: ","): .comma
+        case UInt8(ascii: ";"): .semicolon
+        default: nil
+        }
+    }
 }
 
 struct Token {
@@ -103,19 +147,17 @@ struct Lexer {
         if Self.isIdentifierStart(byte) {
             let start = index
             while let b = peek(), Self.isIdentifierStart(b) || Self.isDigit(b) { index += 1 }
-            let word = String(decoding: bytes[start..<index], as: UTF8.self)
-            if let keyword = Keyword(rawValue: word) { return token(.keyword(keyword)) }
-            return token(.identifier(word))
+            if let keyword = Keyword.spelled(bytes[start..<index]) { return token(.keyword(keyword)) }
+            return token(.identifier(String(decoding: bytes[start..<index], as: UTF8.self)))
         }
         if Self.isDigit(byte) { return token(try number()) }
         if byte == UInt8(ascii: "\"") { return token(.string(try string())) }
 
-        let two = peek(1).map { String(decoding: [byte, $0], as: UTF8.self) }
-        if let two, let symbol = Symbol(rawValue: two) {
+        if let second = peek(1), let symbol = Symbol.twoByte(byte, second) {
             index += 2
             return token(.symbol(symbol))
         }
-        if let symbol = Symbol(rawValue: String(decoding: [byte], as: UTF8.self)) {
+        if let symbol = Symbol.oneByte(byte) {
             index += 1
             switch symbol {
             case .leftParen, .leftBracket: nesting += 1

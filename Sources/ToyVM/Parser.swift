@@ -273,25 +273,55 @@ struct Parser {
     }
 
     private mutating func comparison() throws(SyntaxError) -> Expression {
-        try binaryLevel([.equalEqual: .equal, .bangEqual: .notEqual, .less: .less, .lessEqual: .lessEqual,
-                         .greater: .greater, .greaterEqual: .greaterEqual]) { parser throws(SyntaxError) in try parser.additive() }
+        try binaryLevel(Self.comparisonOperator) { parser throws(SyntaxError) in try parser.additive() }
     }
 
     private mutating func additive() throws(SyntaxError) -> Expression {
-        try binaryLevel([.plus: .add, .minus: .subtract]) { parser throws(SyntaxError) in try parser.multiplicative() }
+        try binaryLevel(Self.additiveOperator) { parser throws(SyntaxError) in try parser.multiplicative() }
     }
 
     private mutating func multiplicative() throws(SyntaxError) -> Expression {
-        try binaryLevel([.star: .multiply, .slash: .divide, .percent: .remainder]) { parser throws(SyntaxError) in try parser.unary() }
+        try binaryLevel(Self.multiplicativeOperator) { parser throws(SyntaxError) in try parser.unary() }
+    }
+
+    // Each precedence level's operators, as switches: a dictionary literal here was built on
+    // every expression parsed (13 % of compiling 100,000 functions).
+    private static func comparisonOperator(_ symbol: Symbol) -> BinaryOperator? {
+        switch symbol {
+        case .equalEqual: .equal
+        case .bangEqual: .notEqual
+        case .less: .less
+        case .lessEqual: .lessEqual
+        case .greater: .greater
+        case .greaterEqual: .greaterEqual
+        default: nil
+        }
+    }
+
+    private static func additiveOperator(_ symbol: Symbol) -> BinaryOperator? {
+        switch symbol {
+        case .plus: .add
+        case .minus: .subtract
+        default: nil
+        }
+    }
+
+    private static func multiplicativeOperator(_ symbol: Symbol) -> BinaryOperator? {
+        switch symbol {
+        case .star: .multiply
+        case .slash: .divide
+        case .percent: .remainder
+        default: nil
+        }
     }
 
     /// One left-associative precedence level: operands from `operand`, joined by `operators`.
-    private mutating func binaryLevel(_ operators: [Symbol: BinaryOperator],
+    private mutating func binaryLevel(_ operators: (Symbol) -> BinaryOperator?,
                                       _ operand: (inout Parser) throws(SyntaxError) -> Expression) throws(SyntaxError) -> Expression {
         var left = try operand(&self)
         var chain = 0
         defer { depth -= chain }
-        while case .symbol(let symbol) = current.kind, let op = operators[symbol] {
+        while case .symbol(let symbol) = current.kind, let op = operators(symbol) {
             let token = advance()
             try deeper(1)  // a left-associative chain nests in the tree: 1+1+1 is ((1+1)+1)
             chain += 1
