@@ -360,6 +360,21 @@ final class LockedBox<Value>: @unchecked Sendable {
         #expect(recreated.loads.map(\.name) == ["toy::kept:rename.toy", "toy::renamed1999:rename.toy", "toy::after:rename.toy"])
         #expect(recreated.loads[1].codeAddress == recreated.loads[2].codeAddress)
     }
+
+    /// A failed switch keeps the previous state: perf-map mode goes on taking compact stubs
+    /// after jitdump mode was refused (its dump directory is missing).
+    @Test func aRefusedSwitchKeepsTheCurrentModesArena() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let core = PrivateCore(core: ProfilingCore(mapDirectory: dir, dumpDirectory: dir + "/missing", deletionCheckInterval: 0))
+        try core.core.activateLocked(.perfMap)
+        #expect(core.stub(for: TestCodeObject(name: "toy::before:switch.toy")) != nil)
+        #expect(throws: PerfSupportError.self) { try core.core.activateLocked(.jitDump) }
+        #expect(core.core.mode == .perfMap)
+        #expect(core.stub(for: TestCodeObject(name: "toy::after:switch.toy")) != nil)
+        #expect(core.core.arenas[.compact]?.issuedCount == 2, "both stubs from the perf-map mode's arena")
+        #expect(core.core.arenas[.jitDump]?.issuedCount ?? 0 == 0)
+    }
 }
 
 /// A core of a test's own: files in `directory`, no process-wide flag or fork handlers, so that
@@ -370,7 +385,11 @@ struct PrivateCore {
 
     init(directory: String) {
         // Deletion checked on every first entry, so a test may delete a file and go on at once.
-        core = ProfilingCore(mapDirectory: directory, dumpDirectory: directory, deletionCheckInterval: 0)
+        self.init(core: ProfilingCore(mapDirectory: directory, dumpDirectory: directory, deletionCheckInterval: 0))
+    }
+
+    init(core: ProfilingCore) {
+        self.core = core
     }
 
     func stub(for code: TestCodeObject) -> PerfStub? {

@@ -34,7 +34,6 @@ extension ProfilingCore {
         }
         let arena = arenas[layout] ?? CodeArena(template: template, layout: layout)
         arenas[layout] = arena
-        currentArena = arena
         // Map a chunk now, so that a refused mmap/mprotect is reported here, not mid-run.
         do { try arena.reserveChunk() } catch { throw .setupFailed(Self.explain(error), cause: error) }
         do {
@@ -63,6 +62,7 @@ extension ProfilingCore {
         }
         installForkHandlersLocked()
         mode = requested
+        currentArena = arena
         offReason = nil
         lastWarning = nil
         setActive(true)
