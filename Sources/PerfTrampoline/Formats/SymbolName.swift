@@ -22,10 +22,7 @@ enum SymbolName {
             return Array(bytes)
         }
         if let fast, let fast { return fast }
-        if !utf8.isEmpty, utf8.count <= maximumLength, utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
-            return Array(utf8)
-        }
-        return sanitized(utf8: Array(utf8))
+        return sanitized(utf8: Array(utf8))  // also right for the rare non-contiguous string
     }
 
     /// The sanitised form of arbitrary bytes (invalid UTF-8 becomes U+FFFD first).

@@ -37,15 +37,11 @@ class SymbolSink {
     /// The common case of ``catchUp(with:)``: the file holds every entry but the newest, `entry`
     /// (registry position `position`). One encode, one `write(2)`; all or nothing.
     final func appendNewest(_ entry: SymbolRegistry.Entry, at position: Int) throws(SystemCallError) {
-        var pending = buffer
-        buffer = []
-        defer {
-            pending.removeAll(keepingCapacity: true)
-            buffer = pending
+        try withBuffer { (pending) throws(SystemCallError) in
+            if !entry.superseded { encode(entry, into: &pending) }
+            if !pending.isEmpty { try file.append(pending) }
+            writtenCount = position + 1
         }
-        if !entry.superseded { encode(entry, into: &pending) }
-        if !pending.isEmpty { try file.append(pending) }
-        writtenCount = position + 1
     }
 
     /// Appends every registry entry this file does not hold yet (except those a rename
@@ -53,29 +49,36 @@ class SymbolSink {
     /// `write(2)`). All or nothing: on failure the file and the cursor are back where they were.
     final func catchUp(with registry: borrowing SymbolRegistry) throws(SystemCallError) {
         let start = mark
-        var pending = buffer
-        buffer = []
-        defer {
-            pending.removeAll(keepingCapacity: true)
-            buffer = pending
-        }
         var position = writtenCount
         let end = registry.count
         do {
-            while position < end {
-                let entry = registry[position]
-                if !entry.superseded { encode(entry, into: &pending) }
-                position += 1
-                if pending.count >= 1 << 20 || position == end {
-                    try file.append(pending)
-                    writtenCount = position
-                    pending.removeAll(keepingCapacity: true)
+            try withBuffer { (pending) throws(SystemCallError) in
+                while position < end {
+                    let entry = registry[position]
+                    if !entry.superseded { encode(entry, into: &pending) }
+                    position += 1
+                    if pending.count >= 1 << 20 || position == end {
+                        try file.append(pending)
+                        writtenCount = position
+                        pending.removeAll(keepingCapacity: true)
+                    }
                 }
             }
         } catch {
             rollback(to: start)
             throw error
         }
+    }
+
+    /// Runs `body` with the reusable buffer, handed back emptied (its capacity kept).
+    private final func withBuffer(_ body: (inout [UInt8]) throws(SystemCallError) -> Void) throws(SystemCallError) {
+        var pending = buffer
+        buffer = []
+        defer {
+            pending.removeAll(keepingCapacity: true)
+            buffer = pending
+        }
+        try body(&pending)
     }
 }
 
