@@ -57,25 +57,12 @@ public final class Interpreter {
 
     /// Nil when not even the smallest value stack can be allocated.
     init?(globals globalTable: GlobalTable, arguments: [String], recursionLimit: Int, output: Output, logger: Logger) {
-        // 16 Mi values (384 MB of address space, committed only as used); halved while the
-        // address space refuses it (`ulimit -v`), so a tight limit gives a smaller stack and an
-        // earlier "value stack is full" error, never a trap.
-        var capacity = 1 << 24
-        var memory: UnsafeMutableRawPointer? = nil
-        while memory == nil && capacity >= 1 << 12 {
-            memory = malloc(capacity * MemoryLayout<Value>.stride)
-            if memory == nil { capacity /= 2 }
-        }
-        guard let memory else { return nil }
-        // Globals: room for 1 Mi names (16 MB of address space, committed only as used), halved
-        // while refused, never below what the program itself needs.
-        var globalCapacity = max(1 << 20, globalTable.names.count)
-        var globalMemory: UnsafeMutableRawPointer? = nil
-        while globalMemory == nil && globalCapacity >= globalTable.names.count {
-            globalMemory = malloc(max(1, globalCapacity) * MemoryLayout<Value>.stride)
-            if globalMemory == nil { globalCapacity /= 2 }
-        }
-        guard let globalMemory else {
+        // The value stack: 16 Mi values (384 MB of address space, committed only as used), so a
+        // tight `ulimit -v` gives a smaller stack and an earlier "value stack is full" error,
+        // never a trap. Globals: room for 1 Mi names, never less than the program's own.
+        guard let (memory, capacity) = Self.reserveValues(1 << 24, atLeast: 1 << 12) else { return nil }
+        guard let (globalMemory, globalCapacity) = Self.reserveValues(max(1 << 20, globalTable.names.count),
+                                                                      atLeast: globalTable.names.count) else {
             free(memory)
             return nil
         }
@@ -85,8 +72,8 @@ public final class Interpreter {
         self.output = output
         self.logger = logger
         stackCapacity = capacity
-        stack = memory.bindMemory(to: Value.self, capacity: capacity)
-        globals = globalMemory.bindMemory(to: Value.self, capacity: globalCapacity)
+        stack = memory
+        globals = globalMemory
         globals.initialize(repeating: .undefined, count: globalTable.names.count)
         for builtin in Builtin.allCases { globals[builtin.rawValue] = .builtin(builtin) }
         globals[Builtin.allCases.count] = .list(ListObject(arguments.map { .string($0) }))
@@ -101,6 +88,19 @@ public final class Interpreter {
         free(globals)
         state.deinitialize(count: 1)
         state.deallocate()
+    }
+
+    /// `malloc`s room for `capacity` values (address space, committed only as used), halving the
+    /// request while it is refused (`ulimit -v`), never below `minimum`.
+    private static func reserveValues(_ capacity: Int, atLeast minimum: Int) -> (UnsafeMutablePointer<Value>, Int)? {
+        var capacity = capacity
+        while capacity >= minimum {
+            if let memory = malloc(max(1, capacity) * MemoryLayout<Value>.stride) {
+                return (memory.bindMemory(to: Value.self, capacity: capacity), capacity)
+            }
+            capacity /= 2
+        }
+        return nil
     }
 
     /// Takes the globals `compile` added to the table (initialised as undefined); false if

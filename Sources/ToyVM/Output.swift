@@ -26,7 +26,13 @@ final class Output {
 
 /// Writes one line to standard error.
 func writeError(_ text: String) {
-    writeAll(STDERR_FILENO, Array((text + "\n").utf8))
+    writeStandardError(text + "\n")
+}
+
+/// Writes `text` to standard error whole (retrying short writes and EINTR): for the VM's errors
+/// and for its command line's messages alike.
+public func writeStandardError(_ text: String) {
+    writeAll(STDERR_FILENO, Array(text.utf8))
 }
 
 private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {

@@ -1,10 +1,5 @@
 import Logging
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import ToyVM
 
 /// Prints library warnings the way the CLI prints everything else: `toyvm: warning: MESSAGE`.
 struct WarningLogHandler: LogHandler {

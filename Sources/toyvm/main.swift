@@ -27,11 +27,6 @@ func usageError(_ message: String) -> Never {
     exit(2)
 }
 
-func writeStandardError(_ text: String) {
-    var text = text
-    text.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
-}
-
 let invocation: Invocation
 switch Invocation.parse(Array(CommandLine.arguments.dropFirst())) {
 case .success(let parsed): invocation = parsed
