@@ -10,9 +10,7 @@ import TestSupport
     static let churn = Harness.programs.appendingPathComponent("churn.toy").path
     static let reuseSpin = Harness.programs.appendingPathComponent("reuse_spin.toy").path
 
-    private func value(_ key: String, in stdout: String) -> String? {
-        stdout.split(separator: "\n").last { $0.hasPrefix(key + " ") }.map { String($0.dropFirst(key.count + 1)) }
-    }
+    private func value(_ key: String, in stdout: String) -> String? { ForkTests.value(key, in: stdout) }
 
     private func stubs(in stdout: String) -> Int? {
         stdout.split(separator: " ").first { $0.hasPrefix("stubs=") }.flatMap { Int($0.dropFirst(6)) }
