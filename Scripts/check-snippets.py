@@ -47,6 +47,20 @@ def run(command, cwd=None):
     return result.returncode, result.stdout
 
 
+def find_compiler(name):
+    """`name` on PATH; for clang, else the one the Swift toolchain ships beside swiftc
+    (Debian's swiftlang keeps it in /usr/libexec/swift/bin, off PATH)."""
+    found = shutil.which(name)
+    if found or name != "clang":
+        return found
+    swiftc = shutil.which("swiftc")
+    if swiftc:
+        beside = os.path.join(os.path.dirname(os.path.realpath(swiftc)), "clang")
+        if os.access(beside, os.X_OK):
+            return beside
+    return None
+
+
 def check_c(snippets, scratch, failures):
     header = os.path.join(ROOT, "Sources", "CPerfTrampoline", "include")
     for index, (where, code) in enumerate(snippets):
@@ -54,10 +68,11 @@ def check_c(snippets, scratch, failures):
         with open(source, "w") as f:
             f.write(code)
         for compiler in ("gcc", "clang"):
-            if not shutil.which(compiler):
+            path = find_compiler(compiler)
+            if not path:
                 failures.append(f"{where}: {compiler} not installed")
                 continue
-            status, output = run([compiler, "-std=c11", "-Wall", "-Werror", f"-I{header}", "-c", source,
+            status, output = run([path, "-std=c11", "-Wall", "-Werror", f"-I{header}", "-c", source,
                                   "-o", os.devnull])
             if status != 0:
                 failures.append(f"{where}: C snippet does not compile with {compiler}:\n{output.strip()}")

@@ -8,10 +8,15 @@ import TestSupport
     static let shims = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("CShims")
 
+    /// clang on PATH, else the one the Swift toolchain ships beside `swiftc` (Debian's
+    /// swiftlang keeps it in /usr/libexec/swift/bin, off PATH).
     static let clang: String? = {
-        let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/clang" }
-            + ["/opt/swift/usr/bin/clang", "/usr/bin/clang"]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        let onPath = path.map { "\($0)/clang" }
+        let besideSwiftc = path.map { "\($0)/swiftc" }.filter { FileManager.default.isExecutableFile(atPath: $0) }
+            .map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("clang").path }
+        return (onPath + besideSwiftc + ["/opt/swift/usr/bin/clang", "/usr/libexec/swift/bin/clang", "/usr/bin/clang"])
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
     @Test(arguments: [

@@ -99,8 +99,13 @@ import TestSupport
         let frame = try #require(template.frame)
         var records = JitDumpRecords(frame: frame, processID: 0x0102_0304)
         let header = records.header(timestamp: 0x1122_3344_5566_7788)
-        #expect(header == [0x44, 0x54, 0x69, 0x4A, 1, 0, 0, 0, 40, 0, 0, 0] + le(frame.elfMachine) + [0, 0, 0, 0]
-                + [0x04, 0x03, 0x02, 0x01] + [0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11] + [UInt8](repeating: 0, count: 8))
+        // Built in typed steps: one long `+` chain of literals exceeds Swift 6.2's type checker.
+        var expectedHeader: [UInt8] = [0x44, 0x54, 0x69, 0x4A, 1, 0, 0, 0, 40, 0, 0, 0]
+        expectedHeader += le(frame.elfMachine)
+        expectedHeader += [0, 0, 0, 0, 0x04, 0x03, 0x02, 0x01]
+        expectedHeader += [0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]
+        expectedHeader += [UInt8](repeating: 0, count: 8)
+        #expect(header == expectedHeader)
 
         let code = template.code
         let stub = UnsafeMutableRawPointer.allocate(byteCount: code.count, alignment: 16)
@@ -117,12 +122,27 @@ import TestSupport
         let unwind = EhFrame(description: frame, codeSize: code.count).bytes
         var unwindData = unwind
         while unwindData.count % 8 != 0 { unwindData.append(0) }
-        var expected: [UInt8] = le(UInt32(4)) + le(UInt32(16 + 24 + unwindData.count)) + le(UInt64(0))
-        expected += le(UInt64(unwind.count)) + le(UInt64(EhFrame.headerSize)) + le(UInt64((unwind.count + 15) & ~15)) + unwindData
+        var expected: [UInt8] = le(UInt32(4))
+        expected += le(UInt32(16 + 24 + unwindData.count))
+        expected += le(UInt64(0))
+        expected += le(UInt64(unwind.count))
+        expected += le(UInt64(EhFrame.headerSize))
+        expected += le(UInt64((unwind.count + 15) & ~15))
+        expected += unwindData
         let name = Array("toy::f:a.toy".utf8)
-        expected += le(UInt32(0)) + le(UInt32(16 + 40 + name.count + 1 + code.count)) + le(UInt64(0))
-        expected += le(UInt32(0x0102_0304)) + le(UInt32(0)) + le(UInt64(UInt(bitPattern: stub))) + le(UInt64(UInt(bitPattern: stub)))
-        expected += le(UInt64(code.count)) + le(UInt64(1)) + name + [0] + code
+        let stubAddress = UInt64(UInt(bitPattern: stub))
+        expected += le(UInt32(0))
+        expected += le(UInt32(16 + 40 + name.count + 1 + code.count))
+        expected += le(UInt64(0))
+        expected += le(UInt32(0x0102_0304))
+        expected += le(UInt32(0))
+        expected += le(stubAddress)
+        expected += le(stubAddress)
+        expected += le(UInt64(code.count))
+        expected += le(UInt64(1))
+        expected += name
+        expected += [0]
+        expected += code
         #expect(bytes.count == expected.count)
         // Mask the timestamps (offset 8 of each record) and the LOAD's thread id.
         let loadStart = 16 + 24 + unwindData.count

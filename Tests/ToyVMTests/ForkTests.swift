@@ -113,8 +113,10 @@ import TestSupport
         defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("child status 0"))
-        let parentNames = (Harness.mapLines(parent) ?? []).map { $0.split(separator: " ").last.map(String.init) ?? "" }
-        let childNames = (Harness.mapLines(child) ?? []).map { $0.split(separator: " ").last.map(String.init) ?? "" }
+        // Explicit element types: Swift 6.2's type checker otherwise resolves `==` against
+        // `[String?]` and rejects the expression (issue 22).
+        let parentNames: [String] = Harness.mapNames(parent)
+        let childNames: [String] = Harness.mapNames(child)
         #expect(parentNames == ["jit::parent_entry"])
         #expect(childNames == ["jit::parent_entry", "jit::child_entry"])
     }

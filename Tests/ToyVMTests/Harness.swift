@@ -114,6 +114,15 @@ enum Harness {
         return text.split(separator: "\n").map(String.init)
     }
 
+    /// The symbol names of `pid`'s perf map (the last field of each line), in file order;
+    /// empty when there is no map.
+    static func mapNames(_ pid: Int32) -> [String] {
+        (mapLines(pid) ?? []).map { (line: String) -> String in
+            guard let last = line.split(separator: " ").last else { return "" }
+            return String(last)
+        }
+    }
+
     /// Deletes the map and jitdump files of one process we started — never a glob.
     static func removeFiles(of pid: Int32) {
         unlink(mapPath(pid))
@@ -165,8 +174,16 @@ enum Perf {
         return outcome?.status == 0
     }()
 
-    static let path: String? = ["/usr/bin/perf", "/usr/local/bin/perf", "/usr/sbin/perf"]
-        .first { FileManager.default.isExecutableFile(atPath: $0) }
+    /// `PERFTRAMPOLINE_PERF` when set (Scripts/test-perf7.sh points it at Debian sid's perf 7),
+    /// else the system's perf. A set but unusable path is not replaced by another perf: the
+    /// tests then fail (or skip) instead of silently testing a different perf.
+    static let path: String? = {
+        if let chosen = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_PERF"], !chosen.isEmpty {
+            return FileManager.default.isExecutableFile(atPath: chosen) ? chosen : nil
+        }
+        return ["/usr/bin/perf", "/usr/local/bin/perf", "/usr/sbin/perf"]
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
 
     /// Records whether this test may run: false (skip) only where perf cannot record and
     /// skipping is allowed; under `PERFTRAMPOLINE_REQUIRE_PERF=1` that is a failure instead.

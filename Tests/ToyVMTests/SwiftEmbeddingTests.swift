@@ -55,8 +55,9 @@ import Testing
         defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("child status 0"))
-        let names = { (pid: Int32) in (Harness.mapLines(pid) ?? []).map { $0.split(separator: " ").last.map(String.init) ?? "" } }
-        #expect(names(parent) == ["jit::parent_entry"])
-        #expect(names(child) == ["jit::parent_entry", "jit::child_entry"])
+        let parentNames: [String] = Harness.mapNames(parent)
+        let childNames: [String] = Harness.mapNames(child)
+        #expect(parentNames == ["jit::parent_entry"])
+        #expect(childNames == ["jit::parent_entry", "jit::child_entry"])
     }
 }
