@@ -123,10 +123,20 @@ enum Harness {
         }
     }
 
-    /// Deletes the map and jitdump files of one process we started — never a glob.
+    /// perf inject's ELF images for one process's dump in /tmp (`jitted-PID-N.so`).
+    static func jittedImages(of pid: Int32) -> [String] {
+        let prefix = "jitted-\(pid)-"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [])
+            .filter { $0.hasPrefix(prefix) && $0.hasSuffix(".so") }.map { "/tmp/" + $0 }
+    }
+
+    /// Deletes the map and jitdump files of one process we started, and the images perf
+    /// inject made of its dump — never a glob beyond that pid.
     static func removeFiles(of pid: Int32) {
+        guard pid > 0 else { return }
         unlink(mapPath(pid))
         unlink("/tmp/jit-\(pid).dump")
+        jittedImages(of: pid).forEach { unlink($0) }
     }
 
     /// Every pid a test program reports (`pid N`, `child pid N`, `children pids [a, b]`),
@@ -202,14 +212,15 @@ enum Perf {
     }
 
     /// Records `executable arguments` with frame pointers (`-g`) or, with `jitdump`, with DWARF
-    /// unwinding and then `perf inject --jit` (dumps go to `dir`); removes the files of every
-    /// process recorded; returns the samples and the program's outcome.
+    /// unwinding and then `perf inject --jit`; removes the files of every process recorded
+    /// (maps, dumps and perf inject's images: dumps stay in /tmp, the one directory every perf
+    /// follows, see JitDumpFile.unwinderCaveat); returns the samples and the program's outcome.
     static func profile(_ executable: String, _ arguments: [String], jitdump: Bool, environment: [String: String] = [:],
                         in dir: String) throws -> (samples: [Sample], outcome: Harness.Outcome) {
         let data = dir + "/perf.data"
         let callGraph = jitdump ? ["-k", "1", "--call-graph", "dwarf,65528"] : ["-g"]
         let outcome = try Harness.run(path!, ["record", "-q", "-F", "999"] + callGraph + ["-o", data, "--", executable] + arguments,
-                                      environment: Harness.cleanEnvironment(environment.merging(["PERFTRAMPOLINE_JITDUMP_DIR": dir]) { $1 }))
+                                      environment: Harness.cleanEnvironment(environment))
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let pids = try Harness.run(path!, ["script", "-i", data, "-F", "pid"]).stdout
             .split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }

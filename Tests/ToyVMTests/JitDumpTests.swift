@@ -6,8 +6,9 @@ import TestSupport
 @Suite(.serialized) struct JitDumpTests {
     static let chain = Harness.programs.appendingPathComponent("chain.toy").path
 
-    /// A scratch directory that also receives the dump (PERFTRAMPOLINE_JITDUMP_DIR), so that
-    /// perf inject's jitted-PID-N.so files land in it and vanish with it.
+    /// A scratch directory. Tests that only read a dump put it there (PERFTRAMPOLINE_JITDUMP_DIR);
+    /// tests that run perf leave it in /tmp, the one directory perf 7's libdw unwinder follows
+    /// (JitDumpFile.unwinderCaveat), and remove it and perf inject's images by pid.
     private func scratch() throws -> String { try Harness.writeTemporary("").dir }
 
     /// One capture of `executable arguments` under perf's DWARF mode: record, inject, script.
@@ -18,20 +19,18 @@ import TestSupport
         -> (naming: Int, complete: Int, example: [String], stdout: String) {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let environment = Harness.cleanEnvironment(["PERFTRAMPOLINE_JITDUMP_DIR": dir])
         let data = dir + "/perf.data"
         let record = try Harness.run(Perf.path!, ["record", "-q", "-k", "1", "--call-graph", "dwarf,65528", "-F", "999",
                                                   "-o", data, "--", executable] + arguments,
-                                     environment: environment)
+                                     environment: Harness.cleanEnvironment([:]))
         let pid = Harness.reportedPids(record).last ?? -1
         defer { Harness.removeFiles(of: pid) }
         #expect(record.status == 0, "\(record.stderr)")
-        #expect(FileManager.default.fileExists(atPath: "\(dir)/jit-\(pid).dump"))
+        #expect(FileManager.default.fileExists(atPath: "/tmp/jit-\(pid).dump"))
         let injected = dir + "/perf.jit.data"
         let inject = try Harness.run(Perf.path!, ["inject", "--jit", "-i", data, "-o", injected])
         #expect(inject.status == 0, "\(inject.stderr)")
-        let jitted = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("jitted-\(pid)-") }
-        #expect(jitted.count >= 3, "perf inject wrote its ELF images next to the dump")
+        #expect(Harness.jittedImages(of: pid).count >= 3, "perf inject wrote its ELF images next to the dump")
         let script = try Harness.run(Perf.path!, ["script", "-i", injected], directory: dir)
         let named = Sample.parse(script.stdout).map { ($0.frames(prefixed: prefix), $0.frames) }
         let naming = named.filter { $0.0.first == expected[0] }
@@ -72,15 +71,13 @@ import TestSupport
 
     @Test(arguments: [(["-Xperf_jit"], [:]), (["-X", "perf_jit"], [:]), ([], ["PERFSUPPORT": "jitdump"])])
     func everySwitchWritesAWellFormedDump(flags: [String], environment: [String: String]) throws {
-        let dir = try scratch()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var env = environment
-        env["PERFTRAMPOLINE_JITDUMP_DIR"] = dir
-        let outcome = try Harness.toy(flags + [Self.chain, "1"], environment: Harness.cleanEnvironment(env))
+        // The default directory, /tmp: no warning.
+        let outcome = try Harness.toy(flags + [Self.chain, "1"], environment: Harness.cleanEnvironment(environment))
         let pid = Int32(outcome.stdout.split(separator: "\n").first { $0.hasPrefix("pid ") }?.dropFirst(4) ?? "") ?? -1
         defer { Harness.removeFiles(of: pid) }
+        let dir = "/tmp"
         #expect(outcome.status == 0)
-        #expect(outcome.stderr.isEmpty)
+        #expect(outcome.stderr.isEmpty, "\(outcome.stderr)")
         let dump = try JitDumpReader(path: "\(dir)/jit-\(pid).dump")
         #expect(dump.header.pid == UInt32(pid))
         let names = dump.loads.map(\.name)
@@ -138,6 +135,30 @@ import TestSupport
         #expect(childNames.contains("toy::foo_fork:\(path)"))
         #expect(childDump.loads.allSatisfy { $0.pid == UInt32(child) })
         #expect(zip(parentDump.loads, childDump.loads).allSatisfy { $0.codeAddress == $1.codeAddress })
+    }
+
+    /// Issue 22: a dump outside /tmp is written, with one warning line saying that perf 7's
+    /// libdw unwinder will not follow it (the same directory with a trailing slash: /tmp, silent).
+    @Test(arguments: [("scratch", true), ("/tmp/", false)])
+    func aDumpOutsideTmpIsWrittenWithOneWarning(directory: String, warns: Bool) throws {
+        let dir = directory == "scratch" ? try scratch() : directory
+        defer { if directory == "scratch" { try? FileManager.default.removeItem(atPath: dir) } }
+        let outcome = try Harness.toy(["-Xperf_jit", Self.chain, "1"],
+                                      environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_JITDUMP_DIR": dir]))
+        let pid = Int32(outcome.stdout.split(separator: "\n").first { $0.hasPrefix("pid ") }?.dropFirst(4) ?? "") ?? -1
+        defer { Harness.removeFiles(of: pid) }
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("total 299995"), "\(outcome.stdout)")
+        let lines = outcome.stderr.split(separator: "\n")
+        if warns {
+            #expect(lines.count == 1, "\(outcome.stderr)")
+            #expect(outcome.stderr.contains("perf built with libdw unwinding (perf 7)") && outcome.stderr.contains(dir),
+                    "\(outcome.stderr)")
+        } else {
+            #expect(lines.isEmpty, "\(outcome.stderr)")
+        }
+        let dump = try JitDumpReader(path: "\(dir)/jit-\(pid).dump")
+        #expect(dump.loads.count == 4)
     }
 
     /// Issue 16: a jitdump set-up that fails leaves nothing behind, not even the map it opened.

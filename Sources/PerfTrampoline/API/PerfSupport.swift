@@ -166,14 +166,17 @@ public final class PerfSupport: @unchecked Sendable {
     public func activate(_ mode: ProfilingMode) throws(PerfSupportError) {
         guard mode != .off else { return deactivate() }
         lock.lock()
-        defer { lock.unlock() }
         _ = core.applySignalsLocked()
+        let caveat: ProfilingCore.Warning?
         do {
-            try core.activateLocked(mode)
+            caveat = try core.activateLocked(mode)
         } catch {
             core.offReason = error.description
+            lock.unlock()
             throw error
         }
+        lock.unlock()
+        log(caveat)
     }
 
     /// Switches profiling off. Code objects first entered while off get no trampoline and no

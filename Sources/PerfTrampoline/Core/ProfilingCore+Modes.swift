@@ -20,14 +20,17 @@ extension ProfilingCore {
         }
     }
 
-    func activateLocked(_ requested: ProfilingMode) throws(PerfSupportError) {
-        if requested == .off { return deactivateLocked() }
+    /// Switches on in `requested`; returns a warning to log when it worked but perf may not
+    /// follow what it set up (see ``JitDumpFile/unwinderCaveat(directory:)``).
+    @discardableResult
+    func activateLocked(_ requested: ProfilingMode) throws(PerfSupportError) -> Warning? {
+        if requested == .off { deactivateLocked(); return nil }
         if template == nil {
             do { template = try BackendSelection.choose() } catch {
                 throw .unsupported(error.description)
             }
         }
-        guard let template else { return }
+        guard let template else { return nil }
         let layout = Self.layout(for: requested)
         if requested == .jitDump && template.frame == nil {
             throw .unsupported("no unwind description for the \(template.backend) trampoline; jitdump mode needs one")
@@ -36,6 +39,7 @@ extension ProfilingCore {
         arenas[layout] = arena
         // Map a chunk now, so that a refused mmap/mprotect is reported here, not mid-run.
         do { try arena.reserveChunk() } catch { throw .setupFailed(Self.explain(error), cause: error) }
+        var caveat: String?
         do {
             switch requested {
             case .off: break
@@ -51,6 +55,7 @@ extension ProfilingCore {
                 } else {
                     jitDump = try JitDumpFile(processID: System.processID, frame: template.frame!, registry: registry,
                                               directory: dumpDirectory)
+                    caveat = JitDumpFile.unwinderCaveat(directory: dumpDirectory)
                 }
             }
         } catch let error as OwnedFile.Refusal {
@@ -66,6 +71,7 @@ extension ProfilingCore {
         offReason = nil
         lastWarning = nil
         setActive(true)
+        return caveat.flatMap(warningLocked)
     }
 
     func deactivateLocked() {
@@ -149,7 +155,7 @@ extension ProfilingCore {
         let on = perftrampoline_signal_switch_state() != 0
         if on && mode == .off {
             do {
-                try activateLocked(signalSwitch.mode)
+                return try activateLocked(signalSwitch.mode)
             } catch {
                 perftrampoline_signal_switch_set_state(0)
                 return failLocked(error.description)
@@ -187,7 +193,8 @@ extension ProfilingCore {
         let requested = mode
         deactivateLocked()
         do {
-            try activateLocked(requested)
+            // The parent already warned about anything that holds for the child too.
+            _ = try activateLocked(requested)
             return nil
         } catch {
             return failLocked(error.description)

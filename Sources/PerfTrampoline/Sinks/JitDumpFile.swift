@@ -16,6 +16,29 @@ final class JitDumpFile: SymbolSink {
     /// writes its `jitted-<pid>-<n>.so` files next to the dump.
     static var directory: String { Environment.current.jitDumpDirectory }
 
+    /// Why perf may not follow a dump written to `directory`, or nil for /tmp (everywhere but
+    /// Linux: nil).
+    ///
+    /// perf inject writes its `jitted-<pid>-<n>.so` files next to the dump. perf built with
+    /// libdw unwinding (perf 7 as Debian sid builds it; libunwind is deprecated upstream) gives
+    /// libdw the right load address for such a file only when its path starts with
+    /// `/tmp/jitted-` (`tools/perf/util/unwind-libdw.c`); elsewhere the module is placed 128
+    /// bytes low, and DWARF call chains stop at the first trampoline. Measured: perf 7.2.13, 0 of
+    /// ~190 samples named outside /tmp; perf 6.1 (libunwind) follows any directory.
+    static func unwinderCaveat(directory: String) -> String? {
+        #if os(Linux)
+        var trimmed = Substring(directory)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard trimmed != "/tmp" else { return nil }
+        return "jitdump directory \(String(reflecting: directory)): perf built with libdw unwinding (perf 7) "
+            + "unwinds through jitted code only when the dump is in /tmp, so `perf record --call-graph dwarf` chains "
+            + "will stop at the trampolines (perf with libunwind, e.g. 6.1, is not affected); unset "
+            + "PERFTRAMPOLINE_JITDUMP_DIR to use /tmp"
+        #else
+        return nil
+        #endif
+    }
+
     static func path(forProcess pid: Int32, in directory: String = directory) -> String {
         "\(directory)/jit-\(pid).dump"
     }
