@@ -32,8 +32,9 @@ release="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
 rm -f "$release/libperftrampoline-static.a"
 swift build -c release --scratch-path "$scratch" --product perftrampoline-static >/dev/null
 
-# The Swift runtime's static archives, from the toolchain that built the library.
-swift_static="$(dirname "$(dirname "$(command -v swiftc)")")/lib/swift_static/linux"
+# The Swift runtime's static archives, from the toolchain that built the library (beside the
+# real swiftc: Debian's /usr/bin/swiftc links to /usr/libexec/swift/bin).
+swift_static="$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")/lib/swift_static/linux"
 [ -d "$swift_static" ] || { echo "error: no static Swift runtime at $swift_static" >&2; exit 1; }
 
 work="$(mktemp -d)"

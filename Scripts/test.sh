@@ -43,6 +43,15 @@ swift build --build-tests "${traits[@]}"
 echo "==> swift test"
 swift test --skip-build "${traits[@]}" "$@"
 
+# The suites that record with perf, again with every other perf named in
+# PERFTRAMPOLINE_EXTRA_PERFS (space-separated paths; .ci/run passes Debian sid's perf 7, whose
+# DWARF unwinder is libdw where the system's perf 6.1 uses libunwind: Scripts/sid-perf.sh).
+perf_filter="$(python3 Scripts/tagged-tests.py recordsWithPerf)"
+for other_perf in ${PERFTRAMPOLINE_EXTRA_PERFS:-}; do
+    echo "==> swift test (PERFTRAMPOLINE_PERF=$other_perf: $("$other_perf" --version))"
+    PERFTRAMPOLINE_PERF="$other_perf" swift test --skip-build "${traits[@]}" --filter "$perf_filter"
+done
+
 # The same behaviour under the other backends (issue 6): the suites tagged backendSensitive
 # (the library's unit suite and the toy VM's differential, map, fork, fault, language and error
 # suites), with the backend forced. Selected by tag, so a renamed suite keeps its place.

@@ -8,16 +8,7 @@ import TestSupport
     static let shims = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("CShims")
 
-    /// clang on PATH, else the one the Swift toolchain ships beside `swiftc` (Debian's
-    /// swiftlang keeps it in /usr/libexec/swift/bin, off PATH).
-    static let clang: String? = {
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        let onPath = path.map { "\($0)/clang" }
-        let besideSwiftc = path.map { "\($0)/swiftc" }.filter { FileManager.default.isExecutableFile(atPath: $0) }
-            .map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("clang").path }
-        return (onPath + besideSwiftc + ["/opt/swift/usr/bin/clang", "/usr/libexec/swift/bin/clang", "/usr/bin/clang"])
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    static let clang: String? = Tools.find("clang")
 
     @Test(arguments: [
         ("x86_64-unknown-linux-gnu", "trampoline_x86_64.S"),

@@ -8,11 +8,7 @@ import TestSupport
 enum ExternalTool {
     static let required = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_REQUIRE_PERF"] == "1"
 
-    static func path(_ name: String) -> String? {
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-            + ["/usr/bin", "/opt/swift/usr/bin"]
-        return directories.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static func path(_ name: String) -> String? { Tools.find(name) }
 
     /// The tools' paths, or nil after reporting the skip (or, when required, a failure).
     static func require(_ names: [String], for purpose: String) -> [String]? {

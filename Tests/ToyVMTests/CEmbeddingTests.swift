@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The C example embeds the library through the C API; perf names its functions.
-@Suite(.serialized) struct CEmbeddingTests {
+@Suite(.serialized, .tags(.recordsWithPerf)) struct CEmbeddingTests {
     static let file = "Examples/CEmbedding/main.c"
 
     @Test func perfNamesTheCInterpretersFunctionsWithTheirChain() throws {

@@ -6,7 +6,7 @@ import TestSupport
 /// time; a freed function's trampoline is released. Perf-map mode reuses it only for the same
 /// name; jitdump mode renames it (a fresh load record), and perf attributes samples taken
 /// before and after the reuse to the right names.
-@Suite(.serialized) struct CodeReuseTests {
+@Suite(.serialized, .tags(.recordsWithPerf)) struct CodeReuseTests {
     static let churn = Harness.programs.appendingPathComponent("churn.toy").path
     static let reuseSpin = Harness.programs.appendingPathComponent("reuse_spin.toy").path
 

@@ -1,5 +1,6 @@
 import FlameGraph
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs `toyvm` (and perf) as child processes and cleans up only what they made.
@@ -25,11 +26,7 @@ enum Harness {
         .appendingPathComponent("CEmbeddingExample").path
 
     /// An executable on PATH (or in the Swift toolchain's directory), or nil.
-    static func which(_ name: String) -> String? {
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-            + ["/usr/bin", "/opt/swift/usr/bin"]
-        return directories.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static func which(_ name: String) -> String? { Tools.find(name) }
 
     /// Tests/StackLayoutProbe: a thread stack right below the jitdump arena.
     static let stackLayoutProbe: String = URL(fileURLWithPath: toyvm).deletingLastPathComponent()

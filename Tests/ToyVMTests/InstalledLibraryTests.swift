@@ -5,7 +5,7 @@ import Testing
 /// interpreter built with make uses them: plain gcc, pkg-config, no SwiftPM. `Scripts/test.sh`
 /// installs into a scratch prefix and passes it in `PERFTRAMPOLINE_INSTALL_PREFIX`; without it
 /// the suite skips visibly (a failure under `PERFTRAMPOLINE_REQUIRE_PERF=1`, as in CI).
-@Suite(.serialized) struct InstalledLibraryTests {
+@Suite(.serialized, .tags(.recordsWithPerf)) struct InstalledLibraryTests {
     static let prefix = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_INSTALL_PREFIX"]
     static let example = Harness.packageRoot.appendingPathComponent("Examples/CEmbedding/main.c").path
     static let chain = ["tokenize", "parse", "main_loop"].map { "cdemo::\($0):Examples/CEmbedding/main.c" }

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// `-Xperf_jit`: jitdump with unwind info, proven with perf's DWARF unwinder.
-@Suite(.serialized) struct JitDumpTests {
+@Suite(.serialized, .tags(.recordsWithPerf)) struct JitDumpTests {
     static let chain = Harness.programs.appendingPathComponent("chain.toy").path
 
     /// A scratch directory. Tests that only read a dump put it there (PERFTRAMPOLINE_JITDUMP_DIR);

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `perf record -g` (frame-pointer unwinding) of toyvm running baz → bar → foo.
-@Suite(.serialized) struct ProfilerChainTests {
+@Suite(.serialized, .tags(.recordsWithPerf)) struct ProfilerChainTests {
     static let chain = Harness.programs.appendingPathComponent("chain.toy").path
 
     /// Runs chain.toy under perf and returns (samples, toyvm pid).

@@ -3,7 +3,7 @@ import Testing
 
 /// Issue 15: `PERFTRAMPOLINE_SIGNAL=USR2` lets a signal switch profiling on and off in a
 /// running toyvm started without `-Xperf`.
-@Suite(.serialized) struct SignalSwitchTests {
+@Suite(.serialized, .tags(.recordsWithPerf)) struct SignalSwitchTests {
     /// Starts `toyvm ARGS` with the switch on SIGUSR2 and waits for the program's first line,
     /// `started` (flushed by a `sleep(0)`): `configure` installed the handler before the program
     /// ran, so no signal can meet the default action. No polling.

@@ -5,7 +5,7 @@ import Testing
 /// a user's interpreter would by URL. `Scripts/test.sh` builds it (release, default traits: no
 /// libffi) and passes the binary in `PERFTRAMPOLINE_SWIFT_EMBEDDING`; without it the suite skips
 /// visibly (a failure under `PERFTRAMPOLINE_REQUIRE_PERF=1`).
-@Suite(.serialized) struct SwiftEmbeddingTests {
+@Suite(.serialized, .tags(.recordsWithPerf)) struct SwiftEmbeddingTests {
     static let binary = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_SWIFT_EMBEDDING"]
     static let chain = ["tokenize", "parse", "main_loop"].map { "swiftdemo::\($0):Examples/SwiftEmbedding/main.swift" }
 
