@@ -10,10 +10,7 @@ source Scripts/lib/sid-root.sh
 root="${PERFTRAMPOLINE_SID_ROOT:-/var/tmp/perftrampoline-sid}"
 sid_root_ensure "$root"
 
-echo "==> copy of the checkout into $root/work/PerfTrampoline"
-rm -rf "$root/work/PerfTrampoline"
-mkdir -p "$root/work/PerfTrampoline"
-git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - | tar -xf - -C "$root/work/PerfTrampoline"
+sid_copy_checkout "$root" PerfTrampoline
 
 # Debian's swiftlang 6.2 ships the _Testing_Foundation module but not its library, so every
 # test bundle's link fails on -l_Testing_Foundation. An empty stand-in lets it link (the

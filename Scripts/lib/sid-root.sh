@@ -7,6 +7,8 @@
 #   sid_perf_wrapper ROOT OUT     write OUT: runs ROOT's perf on this system's files
 #   sid_chroot ROOT COMMAND...    run COMMAND inside ROOT with /proc, /sys, /dev and the
 #                                 machine's Swift package mirror mounted
+#   sid_copy_checkout ROOT NAME   copy this checkout (tracked and new files, not .build*) to
+#                                 ROOT/work/NAME
 
 # What the whole test command needs inside the root (Scripts/test.sh, without sanitizers):
 # perf, Swift (its clang too), libffi for the ffi backend, gcc/make/patch/dpkg-dev for the
@@ -85,4 +87,12 @@ sid_chroot() {
     local target
     for target in "${mounts[@]}"; do umount -R "$target" 2>/dev/null || umount -l "$target"; done
     return "$status"
+}
+
+sid_copy_checkout() {
+    local root="$1" name="$2"
+    echo "==> copy of the checkout into $root/work/$name"
+    rm -rf "${root:?}/work/$name"
+    mkdir -p "$root/work/$name"
+    git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - | tar -xf - -C "$root/work/$name"
 }

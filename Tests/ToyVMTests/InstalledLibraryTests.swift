@@ -115,7 +115,8 @@ import Testing
                 (void)perftrampoline_status(status, sizeof status);
                 return (int)result + (mode == PERFTRAMPOLINE_MODE_OFF ? 0 : 1) + (PERFTRAMPOLINE_VERSION >= 10100 ? 0 : 1);
             }
-            """.write(toFile: source, atomically: true, encoding: .utf8)
+
+            """.write(toFile: source, atomically: true, encoding: .utf8)  // ends in a newline: clang 17's -pedantic C99 requires it
         let compile = try Harness.run(driver, [standard, "-Wall", "-Wextra", "-Werror", "-pedantic", "-I\(prefix)/include",
                                                "-c", source, "-o", "\(dir)/host.o"])
         #expect(compile.status == 0, "\(driver) \(standard): \(compile.stderr)")

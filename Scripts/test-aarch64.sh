@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The library and the toy VM on aarch64, emulated: cross-builds the package and its tests for
+# aarch64-unknown-linux-gnu with Debian sid's Swift 6.2 (a Swift SDK whose sysroot is unpacked
+# from sid's arm64 packages), then runs the tests under qemu-aarch64 (binfmt_misc, so the
+# programs the tests start run emulated too). Needs root (chroot, mounts, binfmt_misc).
+#   Scripts/test-aarch64.sh [--filter REGEX]   (root: $PERFTRAMPOLINE_SID_ROOT)
+#
+# What cannot run emulated skips with its reason (perf cannot sample a process under qemu;
+# the soak suites take hours at emulated speed). PERFTRAMPOLINE_REQUIRE_PERF is not passed on:
+# those suites run natively in the same CI run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source Scripts/lib/sid-root.sh
+root="${PERFTRAMPOLINE_SID_ROOT:-/var/tmp/perftrampoline-sid}"
+sid_root_ensure "$root"
+
+# The arm64 packages a cross build links against. Unpacked (dpkg-deb -x), not installed: an
+# arm64 mmdebstrap configures every package under emulation (43 minutes measured).
+arm64_packages=(swiftlang libswiftlang libc6 libc6-dev libstdc++6 libstdc++-16-dev libgcc-s1 libgcc-16-dev
+                libffi8 libffi-dev)
+sysroot="$root/work/aarch64-sysroot"
+stamp="$sysroot/.perftrampoline-sysroot"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "${arm64_packages[*]}" ]; then
+    echo "==> arm64 sysroot: apt-get download ${arm64_packages[*]} (sid, arm64)"
+    rm -rf "$sysroot" "$root/work/arm64-debs"
+    mkdir -p "$sysroot" "$root/work/arm64-debs"
+    list="$(printf '%s:arm64 ' "${arm64_packages[@]}") linux-libc-dev"
+    sid_chroot "$root" /bin/bash -c "dpkg --add-architecture arm64 && apt-get update -qq &&
+        cd /work/arm64-debs && apt-get download -qq -o APT::Sandbox::User=root $list"
+    for deb in "$root"/work/arm64-debs/*.deb; do
+        case "$deb" in
+        */swiftlang_*)  # the compiler: only its aarch64 modules and runtime archives
+            dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$sysroot" --wildcards \
+                './usr/libexec/swift/lib/swift/*' './usr/libexec/swift/lib/swift_static/*' \
+                --exclude './usr/libexec/swift/lib/swift/embedded/*' --exclude './usr/libexec/swift/lib/swift/host/*' ;;
+        *) dpkg-deb -x "$deb" "$sysroot" ;;
+        esac
+    done
+    rm -rf "$root/work/arm64-debs"
+    # Debian's swiftlang ships the _Testing_Foundation module without its library (as on
+    # amd64, Scripts/test-swift62.sh): an empty stand-in lets the test bundle link.
+    sid_chroot "$root" /bin/bash -c 'set -e
+        echo "void perftrampoline_testing_foundation_stand_in(void) {}" > /tmp/stand-in.c
+        /usr/libexec/swift/bin/clang --target=aarch64-linux-gnu -fuse-ld=lld -nostdlib -shared -fPIC /tmp/stand-in.c \
+            -o /work/aarch64-sysroot/usr/libexec/swift/lib/swift/linux/lib_Testing_Foundation.so'
+    echo "${arm64_packages[*]}" > "$stamp"
+fi
+
+# The Swift SDK (an artifact bundle): sysroot, resources, and a toolset that links with lld
+# (the sid root's binutils ld is x86_64-only) and compiles C position-independent.
+sdks="$root/work/swift-sdks"
+bundle="$sdks/debian-sid-aarch64.artifactbundle"
+rm -rf "$sdks"
+mkdir -p "$bundle/sdk"
+cat > "$bundle/info.json" <<JSON
+{ "schemaVersion": "1.0",
+  "artifacts": { "debian-sid-aarch64": { "type": "swiftSDK", "version": "6.2.3",
+                                         "variants": [ { "path": "sdk" } ] } } }
+JSON
+cat > "$bundle/sdk/swift-sdk.json" <<JSON
+{ "schemaVersion": "4.0",
+  "targetTriples": { "aarch64-unknown-linux-gnu": {
+      "sdkRootPath": "/work/aarch64-sysroot",
+      "swiftResourcesPath": "/work/aarch64-sysroot/usr/libexec/swift/lib/swift",
+      "swiftStaticResourcesPath": "/work/aarch64-sysroot/usr/libexec/swift/lib/swift_static",
+      "toolsetPaths": ["toolset.json"] } } }
+JSON
+cat > "$bundle/sdk/toolset.json" <<JSON
+{ "schemaVersion": "1.0",
+  "swiftCompiler": { "extraCLIOptions": ["-use-ld=lld"] },
+  "cCompiler": { "extraCLIOptions": ["-fPIC"] } }
+JSON
+
+# binfmt_misc: the tests start toyvm, the probes and the C example, all aarch64 binaries.
+if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+    echo "==> binfmt_misc for aarch64 (qemu-user-static)"
+    command -v update-binfmts >/dev/null 2>&1 && [ -e /usr/libexec/qemu-binfmt/aarch64-binfmt-P ] || {
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static binfmt-support >/dev/null; }
+    [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+    update-binfmts --enable qemu-aarch64 || true
+    [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || { echo "error: cannot register qemu-aarch64 with binfmt_misc" >&2; exit 1; }
+fi
+
+sid_copy_checkout "$root" PerfTrampoline-aarch64
+echo "==> swift build --build-tests --swift-sdk debian-sid-aarch64 (Swift 6.2, cross)"
+sid_chroot "$root" /bin/bash -c 'set -e; cd /work/PerfTrampoline-aarch64
+    export PKG_CONFIG_SYSROOT_DIR=/work/aarch64-sysroot PKG_CONFIG_LIBDIR=/work/aarch64-sysroot/usr/lib/aarch64-linux-gnu/pkgconfig
+    swift build --build-tests --traits FFIBackend --swift-sdks-path /work/swift-sdks --swift-sdk debian-sid-aarch64 2>&1 |
+        grep -v "^\[[0-9]*/[0-9]*\]" || true
+    test -x .build/aarch64-unknown-linux-gnu/debug/PerfTrampolinePackageTests.xctest'
