@@ -17,7 +17,7 @@ sid_root_ensure "$root"
 # The arm64 packages a cross build links against. Unpacked (dpkg-deb -x), not installed: an
 # arm64 mmdebstrap configures every package under emulation (43 minutes measured).
 arm64_packages=(swiftlang libswiftlang libc6 libc6-dev libstdc++6 libstdc++-16-dev libgcc-s1 libgcc-16-dev
-                libffi8 libffi-dev)
+                libffi8 libffi-dev libxml2-16 zlib1g)
 sysroot="$root/work/aarch64-sysroot"
 stamp="$sysroot/.perftrampoline-sysroot"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "${arm64_packages[*]}" ]; then
@@ -29,14 +29,17 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "${arm64_packages[*]}" ]; then
         cd /work/arm64-debs && apt-get download -qq -o APT::Sandbox::User=root $list"
     for deb in "$root"/work/arm64-debs/*.deb; do
         case "$deb" in
-        */swiftlang_*)  # the compiler: only its aarch64 modules and runtime archives
+        */swiftlang_*)  # the compiler: only its aarch64 modules, runtime archives and clang's headers
             dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$sysroot" --wildcards \
-                './usr/libexec/swift/lib/swift/*' './usr/libexec/swift/lib/swift_static/*' \
+                './usr/libexec/swift/lib/swift/*' './usr/libexec/swift/lib/swift_static/*' './usr/libexec/swift/lib/clang/*' './usr/lib/swift*' \
                 --exclude './usr/libexec/swift/lib/swift/embedded/*' --exclude './usr/libexec/swift/lib/swift/host/*' ;;
         *) dpkg-deb -x "$deb" "$sysroot" ;;
         esac
     done
     rm -rf "$root/work/arm64-debs"
+    # Merged /usr, as base-files makes it: libc.so's linker script and every binary's
+    # interpreter name /lib/ld-linux-aarch64.so.1.
+    [ -e "$sysroot/lib" ] || ln -s usr/lib "$sysroot/lib"
     # Debian's swiftlang ships the _Testing_Foundation module without its library (as on
     # amd64, Scripts/test-swift62.sh): an empty stand-in lets the test bundle link.
     sid_chroot "$root" /bin/bash -c 'set -e
@@ -88,3 +91,16 @@ sid_chroot "$root" /bin/bash -c 'set -e; cd /work/PerfTrampoline-aarch64
     swift build --build-tests --traits FFIBackend --swift-sdks-path /work/swift-sdks --swift-sdk debian-sid-aarch64 2>&1 |
         grep -v "^\[[0-9]*/[0-9]*\]" || true
     test -x .build/aarch64-unknown-linux-gnu/debug/PerfTrampolinePackageTests.xctest'
+
+# Left out, with the reason printed: the soak tests (hundreds of thousands of stubs: an hour at
+# emulated speed; their 100-stub versions run), and NativeTemplateTests (it cross-compiles the
+# template with the x86_64 host's aarch64 toolchain and runs it under qemu itself: the native
+# passes run it).
+skip="$(python3 Scripts/tagged-tests.py soak)|NativeTemplateTests/"
+echo "==> swift-testing under qemu-aarch64 (skipped: $skip)"
+sid_chroot "$root" /usr/bin/env QEMU_LD_PREFIX=/work/aarch64-sysroot PERFTRAMPOLINE_EMULATOR=qemu-aarch64 \
+    SWIFT_BACKTRACE=enable=no SKIP="$skip" /bin/bash -c 'cd /work/PerfTrampoline-aarch64
+    tests=.build/aarch64-unknown-linux-gnu/debug/PerfTrampolinePackageTests.xctest
+    uname -m; file_arch="$(od -An -tx1 -j18 -N2 "$tests" | tr -d " ")"
+    [ "$file_arch" = b700 ] || { echo "error: $tests is not an aarch64 binary (e_machine $file_arch)" >&2; exit 1; }
+    timeout 1800 "$tests" --testing-library swift-testing --skip "$SKIP"'

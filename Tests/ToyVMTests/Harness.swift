@@ -169,6 +169,10 @@ final class LockedData: @unchecked Sendable {
 
 /// Real `perf`: whether it can record here, and running it.
 enum Perf {
+    /// `PERFTRAMPOLINE_EMULATOR` (Scripts/test-aarch64.sh sets it to qemu-aarch64): the tests
+    /// and every program they start run under an emulator.
+    static let emulator = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_EMULATOR"].flatMap { $0.isEmpty ? nil : $0 }
+
     /// True when `PERFTRAMPOLINE_REQUIRE_PERF=1`: a test that cannot record then fails.
     static let required = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_REQUIRE_PERF"] == "1"
 
@@ -195,6 +199,12 @@ enum Perf {
     /// Records whether this test may run: false (skip) only where perf cannot record and
     /// skipping is allowed; under `PERFTRAMPOLINE_REQUIRE_PERF=1` that is a failure instead.
     static func available() -> Bool {
+        if let emulator = emulator {
+            // perf would sample the emulator's translated code, not the stubs: nothing to check.
+            let message = "SKIP: the tests run emulated (\(emulator)): perf samples the emulator, not the stubs"
+            if required { Issue.record("\(message), and PERFTRAMPOLINE_REQUIRE_PERF=1") } else { print(message) }
+            return false
+        }
         if canRecord { return true }
         if required {
             Issue.record("perf cannot record on this machine, and PERFTRAMPOLINE_REQUIRE_PERF=1")
