@@ -48,33 +48,39 @@ static intptr_t probe_evaluator(void *context, void *code, intptr_t argument) {
     return (intptr_t)context * 3 + (intptr_t)code * 5 + argument * 7;
 }
 
+#include <errno.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+int perftrampoline_self_test_verified(const void *stub_address) {
+    perftrampoline_stub stub = (perftrampoline_stub)stub_address;
+    intptr_t result = stub((void *)0x1234, (void *)0x5678, -99, probe_evaluator);
+    return result == 0x1234 * 3 + 0x5678 * 5 - 99 * 7 ? 0 : -1;
+}
+
 int perftrampoline_self_test_isolated(const void *stub_address) {
-    // A raw fork: no pthread_atfork handlers (ours would need the lock our caller holds) and no
-    // other library work in the child, which runs the copy once and exits. A copy that is not
-    // position independent can only crash the child.
-#if defined(SYS_fork)
-    long child = syscall(SYS_fork);
-#else
-    long child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-#endif
+    // A raw clone whose exit signal is 0, not SIGCHLD: no pthread_atfork handlers (ours would
+    // need the lock our caller holds), and nothing the host's SIGCHLD disposition can change —
+    // a host that ignores SIGCHLD has its children reaped by the kernel, which made waiting for
+    // a SIGCHLD child fail with ECHILD forever (issue 23). A copy that is not position
+    // independent can only crash the child.
+    long child = syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L);
     if (child < 0) return -1;
-    if (child == 0) {
-        perftrampoline_stub stub = (perftrampoline_stub)stub_address;
-        intptr_t result = stub((void *)0x1234, (void *)0x5678, -99, probe_evaluator);
-        _exit(result == 0x1234 * 3 + 0x5678 * 5 - 99 * 7 ? 0 : 1);
-    }
+    if (child == 0) _exit(perftrampoline_self_test_verified(stub_address) == 0 ? 0 : 1);
     int status = 0;
-    while (waitpid((pid_t)child, &status, 0) < 0) {
+    while (waitpid((pid_t)child, &status, __WCLONE) < 0) {
+        if (errno != EINTR) return -1;
     }
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 #else
 int perftrampoline_self_test_isolated(const void *stub_address) {
+    (void)stub_address;
+    return -1;
+}
+int perftrampoline_self_test_verified(const void *stub_address) {
     (void)stub_address;
     return -1;
 }

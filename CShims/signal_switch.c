@@ -1,23 +1,38 @@
-// The signal switch (issue 15): a signal toggles profiling in a running process. The handler is
-// async-signal-safe: it touches only three ints, with atomic operations — no lock, no
-// allocation, no I/O. It flips the requested state and the fast path's flag and bumps a
-// generation; the library applies the request (opens files, catches up) on its next cold path,
-// or when the host calls a safe point.
+// The signal switch (issues 15, 23): a signal toggles profiling in a running process. The
+// handler is async-signal-safe: one lock-free compare-and-swap on one word, then a store of
+// the fast path's flag — no lock, no allocation, no I/O.
+//
+// The word holds the whole request: (generation << 1) | requested-on. Every delivery flips the
+// bit and bumps the generation in one atomic step, so two deliveries handled on two threads at
+// once are two toggles, never one. The library applies a request (opens files, catches up) on
+// its next cold path, at a safe point the host calls, or before a fork; it records the state it
+// reached only if no newer delivery came meanwhile (set_state_if), so a request that arrives
+// while another is being applied is applied next, never overwritten.
 #include "CShims.h"
 
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
-static int requested_on;
-static unsigned int generation;
+static unsigned long switch_word;
 
 static void toggle(int signal_number) {
     (void)signal_number;
-    int on = !__atomic_load_n(&requested_on, __ATOMIC_RELAXED);
-    __atomic_store_n(&requested_on, on, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
-    perftrampoline_set_active_flag(on);
+    unsigned long word = __atomic_load_n(&switch_word, __ATOMIC_RELAXED);
+    unsigned long next;
+    do {
+        next = ((((word >> 1) + 1)) << 1) | (~word & 1UL);
+    } while (!__atomic_compare_exchange_n(&switch_word, &word, next, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+    // Handlers racing on two threads may store their flags out of order; the library re-syncs
+    // the flag with the word whenever it applies a generation.
+    perftrampoline_set_active_flag((int)(next & 1UL));
+}
+
+int perftrampoline_signal_switch_handled_by_host(int signal_number) {
+    struct sigaction current;
+    if (sigaction(signal_number, 0, &current) != 0) return -1;
+    if (current.sa_flags & SA_SIGINFO) return current.sa_sigaction != 0;
+    return current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN && current.sa_handler != toggle;
 }
 
 int perftrampoline_signal_switch_install(int signal_number) {
@@ -35,10 +50,15 @@ int perftrampoline_signal_switch_install(int signal_number) {
     return pthread_sigmask(SIG_UNBLOCK, &set, 0) == 0 ? 0 : -1;
 }
 
-void perftrampoline_signal_switch_set_state(int on) { __atomic_store_n(&requested_on, on ? 1 : 0, __ATOMIC_RELAXED); }
+unsigned long perftrampoline_signal_switch_word(void) { return __atomic_load_n(&switch_word, __ATOMIC_ACQUIRE); }
 
-int perftrampoline_signal_switch_state(void) { return __atomic_load_n(&requested_on, __ATOMIC_RELAXED); }
-
-unsigned int perftrampoline_signal_switch_generation(void) { return __atomic_load_n(&generation, __ATOMIC_ACQUIRE); }
+int perftrampoline_signal_switch_set_state_if(unsigned long generation, int on) {
+    unsigned long word = __atomic_load_n(&switch_word, __ATOMIC_RELAXED);
+    for (;;) {
+        if ((word >> 1) != generation) return 0;
+        unsigned long next = (word & ~1UL) | (on ? 1UL : 0UL);
+        if (__atomic_compare_exchange_n(&switch_word, &word, next, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return 1;
+    }
+}
 
 int perftrampoline_signal_switch_raise(int signal_number) { return raise(signal_number); }

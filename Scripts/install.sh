@@ -23,8 +23,11 @@ case "$prefix" in /*) ;; *) prefix="$PWD/$prefix" ;; esac
 scratch=".build-install"
 
 echo "==> swift build -c release (shared: libperftrampoline.so)"
+# -z nodelete: a host that dlcloses the library after installing the signal switch keeps the
+# handler's code mapped (a signal would otherwise jump into unmapped memory).
 swift build -c release --scratch-path "$scratch" --product perftrampoline \
-    -Xswiftc -static-stdlib -Xlinker --version-script="$PWD/Scripts/install/exports.map" >/dev/null
+    -Xswiftc -static-stdlib -Xlinker --version-script="$PWD/Scripts/install/exports.map" \
+    -Xlinker -z -Xlinker nodelete >/dev/null
 echo "==> swift build -c release (static: libperftrampoline.a)"
 release="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
 # The archiver only adds and replaces members: a source file renamed since the last build would

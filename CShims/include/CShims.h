@@ -25,12 +25,14 @@ static inline int perftrampoline_flag_is_set(void) {
 }
 
 /// The signal switch (signal_switch.c): installs the async-signal-safe toggle for `signal_number`
-/// (0, or -1 with errno); the requested state (1 on) and how many signals have arrived; setting
-/// the requested state when the host switches by API; raising the signal (tests).
+/// (0, or -1 with errno). The request is one word, (generation << 1) | on, flipped by each
+/// delivery with one atomic compare-and-swap; `set_state_if` records a state only while the
+/// generation is still `generation` (1 if it did). `handled_by_host`: 1 if the signal already
+/// has a handler other than the toggle, 0 if not, -1 on error.
 int perftrampoline_signal_switch_install(int signal_number);
-void perftrampoline_signal_switch_set_state(int on);
-int perftrampoline_signal_switch_state(void);
-unsigned int perftrampoline_signal_switch_generation(void);
+int perftrampoline_signal_switch_handled_by_host(int signal_number);
+unsigned long perftrampoline_signal_switch_word(void);
+int perftrampoline_signal_switch_set_state_if(unsigned long generation, int on);
 int perftrampoline_signal_switch_raise(int signal_number);
 
 /// Library side: loads and publishes a C slot with acquire/release ordering.
@@ -52,8 +54,11 @@ size_t perftrampoline_asm_template_size(void);
 /// The "c" backend's template (compiled C, in its own section), or NULL / 0 where unavailable.
 const void *PERFTRAMPOLINE_NULLABLE perftrampoline_c_template_start(void);
 size_t perftrampoline_c_template_size(void);
-/// Calls a copy of the C template with a probe evaluator in a forked child; 0 if it returned the
-/// right result, -1 if it did not or crashed (ELF platforms only).
+/// Calls a copy of the C template with a probe evaluator; 0 if it returned the expected value.
+/// `verified`: in this process (only for a copy whose bytes are a known position-independent
+/// form). `isolated`: in a raw clone child with exit signal 0 (waited for with __WCLONE, so the
+/// host's SIGCHLD disposition does not matter), for any other form.
+int perftrampoline_self_test_verified(const void *PERFTRAMPOLINE_NONNULL stub_address);
 int perftrampoline_self_test_isolated(const void *PERFTRAMPOLINE_NONNULL stub_address);
 
 /// The "ffi" backend: bytes per libffi closure, and preparing one in place (0 on success).

@@ -12,12 +12,31 @@
 //     (perftrampoline_write_entry), forks, and the child announces another. Prints
 //     "pid P" and "child pid C"; the child's entry must be in /tmp/perf-C.map only.
 //
+//   fork-probe pending-off
+//     Issue 23: profiling on with the signal switch (USR2), one function entered, then the
+//     switch's signal (OFF, pending: no cold path runs) and fork(). Parent and child must agree
+//     that profiling is off: the child prints "child status <status>" and never makes a map.
+//     Prints "pid P", "child pid C", "parent status <status>".
+//
+//   fork-probe toggle-threads EXTRA
+//     Issue 23: 8 threads each deliver the switch's signal to themselves 1,000 times, at once,
+//     plus EXTRA more deliveries; the handler runs on several threads concurrently. No toggle
+//     may be lost: after applying, profiling is on (started on) for an even total, off for an
+//     odd one. Prints "status <status>".
+//
+//   fork-probe raw-fork
+//     Issue 24: profiling on, one stub, then a fork the library's atfork handlers never see
+//     (syscall(SYS_fork)). The child's new stub must go to the child's own map (with the
+//     inherited entry), never the parent's. Prints "pid P", "child pid C", "child exit E".
+//
 // Exits 0 (the test judges), or 2 on a setup problem.
 #include <perftrampoline.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +61,85 @@ static int check_map(const char *path, long *lines) {
     }
     fclose(file);
     return ok;
+}
+
+static intptr_t evaluate(void *vm, void *code, intptr_t argument) { (void)vm; (void)code; return argument + 1; }
+
+static int pending_off_then_fork(void) {
+    if (perftrampoline_install_signal_switch(SIGUSR2, "perf") != PERFTRAMPOLINE_OK ||
+        perftrampoline_activate("perf") != PERFTRAMPOLINE_OK) {
+        fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
+        return 2;
+    }
+    perftrampoline_slot before = PERFTRAMPOLINE_SLOT_INIT;
+    perftrampoline_stub stub = perftrampoline_stub_for(&before, "c::before_off");
+    if (!stub || stub(0, 0, 1, evaluate) != 2) return 2;
+    raise(SIGUSR2);  // OFF, applied at the next cold path: the fork comes first
+    printf("pid %d\n", (int)getpid());
+    fflush(stdout);
+    pid_t child = fork();
+    if (child < 0) return 2;
+    char status[256];
+    if (child == 0) {
+        perftrampoline_slot after = PERFTRAMPOLINE_SLOT_INIT;
+        perftrampoline_stub late = perftrampoline_stub_for(&after, "c::child_after_off");
+        (void)perftrampoline_status(status, sizeof status);
+        printf("child status %s\nchild stub %s\n", status, late ? "yes" : "no");
+        fflush(stdout);
+        _exit(0);
+    }
+    int code = 0;
+    waitpid(child, &code, 0);
+    (void)perftrampoline_status(status, sizeof status);
+    printf("child pid %d\nparent status %s\nchild exit %d\n", (int)child, status, WIFEXITED(code) ? WEXITSTATUS(code) : -1);
+    return 0;
+}
+
+static void *toggle_thousand_times(void *unused) {
+    (void)unused;
+    for (int i = 0; i < 1000; i++) raise(SIGUSR2);
+    return 0;
+}
+
+static int toggle_from_threads(long extra) {
+    if (perftrampoline_install_signal_switch(SIGUSR2, "perf") != PERFTRAMPOLINE_OK ||
+        perftrampoline_activate("perf") != PERFTRAMPOLINE_OK) {
+        fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
+        return 2;
+    }
+    pthread_t threads[8];
+    for (int i = 0; i < 8; i++) {
+        if (pthread_create(&threads[i], 0, toggle_thousand_times, 0) != 0) return 2;
+    }
+    for (int i = 0; i < 8; i++) pthread_join(threads[i], 0);
+    for (long i = 0; i < extra; i++) raise(SIGUSR2);
+    perftrampoline_apply_pending_switch();
+    char status[256];
+    (void)perftrampoline_status(status, sizeof status);
+    printf("status %s\n", status);
+    return 0;
+}
+
+static int raw_fork(void) {
+    if (perftrampoline_activate("perf") != PERFTRAMPOLINE_OK) return 2;
+    perftrampoline_slot before = PERFTRAMPOLINE_SLOT_INIT, child_only = PERFTRAMPOLINE_SLOT_INIT,
+                        after = PERFTRAMPOLINE_SLOT_INIT;
+    perftrampoline_stub stub = perftrampoline_stub_for(&before, "c::parent_before");
+    if (!stub || stub(0, 0, 1, evaluate) != 2) return 2;
+    printf("pid %d\n", (int)getpid());
+    fflush(stdout);
+    long child = syscall(SYS_fork);
+    if (child < 0) return 2;
+    if (child == 0) {
+        perftrampoline_stub own = perftrampoline_stub_for(&child_only, "c::child_only");
+        _exit(own && own(0, 0, 1, evaluate) == 2 ? 0 : 3);
+    }
+    int code = 0;
+    waitpid((pid_t)child, &code, 0);
+    perftrampoline_stub later = perftrampoline_stub_for(&after, "c::parent_after");
+    if (!later || later(0, 0, 1, evaluate) != 2) return 2;
+    printf("child pid %ld\nchild exit %d\n", child, WIFEXITED(code) ? WEXITSTATUS(code) : -1);
+    return 0;
 }
 
 static int entry_then_fork(void) {
@@ -69,6 +167,9 @@ static int kill_while_copying(int argc, const char **argv);
 
 int main(int argc, const char **argv) {
     if (argc >= 2 && strcmp(argv[1], "entry") == 0) return entry_then_fork();
+    if (argc >= 2 && strcmp(argv[1], "pending-off") == 0) return pending_off_then_fork();
+    if (argc >= 2 && strcmp(argv[1], "raw-fork") == 0) return raw_fork();
+    if (argc >= 3 && strcmp(argv[1], "toggle-threads") == 0) return toggle_from_threads(strtol(argv[2], NULL, 10));
     if (argc >= 4 && strcmp(argv[1], "kill") == 0) return kill_while_copying(argc - 1, argv + 1);
     fprintf(stderr, "usage: fork-probe kill STUBS TRIALS [MAX_DELAY_US] | fork-probe entry\n");
     return 2;

@@ -361,6 +361,24 @@ final class LockedBox<Value>: @unchecked Sendable {
         #expect(recreated.loads[1].codeAddress == recreated.loads[2].codeAddress)
     }
 
+    /// Issue 23: a map deleted while profiling is off is made again, complete, when profiling
+    /// comes back on, not only when a new stub is made.
+    @Test func aMapDeletedWhileOffIsMadeAgainOnReactivation() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let core = PrivateCore(directory: dir)
+        try core.core.activateLocked(.perfMap)
+        let hot = TestCodeObject(name: "toy::hot:deleted.toy")
+        #expect(core.stub(for: hot) != nil)
+        let path = "\(dir)/perf-\(getpid()).map"
+        core.core.deactivateLocked()
+        #expect(unlink(path) == 0)
+        try core.core.activateLocked(.perfMap)
+        // No new code object: the hot function runs on through its existing stub.
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.hasSuffix(" toy::hot:deleted.toy\n") && text.split(separator: "\n").count == 1, "\(text)")
+    }
+
     /// A failed switch keeps the previous state: perf-map mode goes on taking compact stubs
     /// after jitdump mode was refused (its dump directory is missing).
     @Test func aRefusedSwitchKeepsTheCurrentModesArena() throws {

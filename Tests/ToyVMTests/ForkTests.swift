@@ -120,4 +120,47 @@ import TestSupport
         #expect(parentNames == ["jit::parent_entry"])
         #expect(childNames == ["jit::parent_entry", "jit::child_entry"])
     }
+
+    /// Issue 23: the switch's OFF, still pending (no cold path ran yet), then fork(): the fork
+    /// prepare handler applies it, so the child does not come back on and makes no map, and
+    /// parent and child both say off.
+    @Test func aPendingOffIsAppliedBeforeFork() throws {
+        let outcome = try Harness.run(Self.forkProbe, ["pending-off"], environment: Harness.cleanEnvironment([:]))
+        let parent = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
+        let child = Int32(Self.value("child pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(Self.value("child exit", in: outcome.stdout) == "0")
+        #expect(Self.value("parent status", in: outcome.stdout)?.contains("mode=off") == true, "\(outcome.stdout)")
+        #expect(Self.value("child status", in: outcome.stdout)?.contains("mode=off") == true, "\(outcome.stdout)")
+        #expect(Self.value("child stub", in: outcome.stdout) == "no")
+        #expect(Harness.mapLines(child) == nil, "the child made a map although profiling was switched off")
+        #expect(Harness.mapNames(parent) == ["c::before_off"])
+    }
+
+    /// Issue 23: the switch's handler running on 8 threads at once loses no delivery: 8,000
+    /// toggles leave profiling on, 8,001 off (each run 20 times: a lost toggle is a coin flip).
+    @Test(arguments: [0, 1])
+    func concurrentDeliveriesAreEveryOneAToggle(extra: Int) throws {
+        for _ in 0..<20 {
+            let outcome = try Harness.run(Self.forkProbe, ["toggle-threads", "\(extra)"], environment: Harness.cleanEnvironment([:]))
+            defer { Harness.removeFiles(of: outcome.pid) }
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            let expected = extra == 0 ? "mode=perfMap" : "mode=off"
+            #expect(Self.value("status", in: outcome.stdout)?.contains(expected) == true, "\(outcome.stdout)")
+        }
+    }
+
+    /// Issue 24: a fork the atfork handlers never see (raw SYS_fork): the child's stub is named
+    /// in the child's own map, with the inherited entry; the parent's map never gets it.
+    @Test func aRawForkChildWritesItsOwnMap() throws {
+        let outcome = try Harness.run(Self.forkProbe, ["raw-fork"], environment: Harness.cleanEnvironment([:]))
+        let parent = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
+        let child = Int32(Self.value("child pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(Self.value("child exit", in: outcome.stdout) == "0")
+        #expect(Harness.mapNames(parent) == ["c::parent_before", "c::parent_after"])
+        #expect(Harness.mapNames(child) == ["c::parent_before", "c::child_only"])
+    }
 }

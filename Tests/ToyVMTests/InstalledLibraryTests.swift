@@ -93,6 +93,36 @@ import Testing
         #expect(Double(complete) >= 0.99 * Double(naming.count), "\(complete) of \(naming.count) full chains")
     }
 
+    /// Issue 24: a plugin loads the library with dlopen, installs the signal switch, and is
+    /// unloaded; the signal must not then jump into unmapped code. The shared library is linked
+    /// `-z nodelete` (Scripts/install.sh), so dlclose keeps it mapped and the handler valid.
+    @Test func signalAfterDlcloseIsSafe() throws {
+        guard let prefix = Self.installed() else { return }
+        let (dir, source) = try Harness.writeTemporary("""
+            #include <dlfcn.h>
+            #include <signal.h>
+            #include <stdio.h>
+            int main(void) {
+                void *library = dlopen("\(prefix)/lib/libperftrampoline.so", RTLD_NOW | RTLD_LOCAL);
+                if (!library) { fprintf(stderr, "%s\\n", dlerror()); return 2; }
+                int (*install)(int, const char *) = (int (*)(int, const char *))dlsym(library, "perftrampoline_install_signal_switch");
+                if (!install || install(SIGUSR2, "perf") != 0) return 3;
+                dlclose(library);
+                raise(SIGUSR2);
+                puts("survived");
+                return 0;
+            }
+
+            """, name: "plugin.c")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let gcc = try Harness.run("/usr/bin/gcc", ["-Wall", "-Werror", source, "-o", "\(dir)/plugin", "-ldl"])
+        #expect(gcc.status == 0, "\(gcc.stderr)")
+        let outcome = try Harness.run("\(dir)/plugin", [], environment: Harness.cleanEnvironment(), timeLimit: 20)
+        defer { Harness.removeFiles(of: outcome.pid) }
+        #expect(outcome.status == 0, "status \(outcome.status): \(outcome.stderr)")
+        #expect(outcome.stdout == "survived\n")
+    }
+
     /// The installed header alone, in every language mode a host may use, warnings as errors.
     @Test(arguments: ["gcc", "clang"], ["-std=c99", "-std=c11", "-std=c++17"])
     func headerCompilesEverywhere(compiler: String, standard: String) throws {

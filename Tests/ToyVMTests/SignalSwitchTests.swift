@@ -127,11 +127,14 @@ import Testing
         #expect(DifferentialTests.stable(outcome.stdout) == DifferentialTests.stable(plain.stdout))
     }
 
-    @Test(arguments: [("USR2", true), ("SIGUSR1", true), ("usr2", true), ("12", true), ("BOGUS", false), ("KILL", false)])
+    @Test(arguments: [("USR2", true), ("SIGUSR1", true), ("usr2", true), ("12", true), ("BOGUS", false), ("KILL", false),
+                      ("11", false), ("SEGV", false), ("6", false), ("USR2\nfake: second line", false)])
     func signalNamesAreParsed(name: String, valid: Bool) throws {
         let outcome = try Harness.toy(["-c", "print(1)"], environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_SIGNAL": name]))
         #expect(outcome.status == 0)
         #expect(outcome.stdout == "1\n")
         #expect(outcome.stderr.contains("PERFTRAMPOLINE_SIGNAL") != valid, "\(name): \(outcome.stderr)")
+        // Issue 24: one line, whatever the value holds.
+        #expect(outcome.stderr.split(separator: "\n").count == (valid ? 0 : 1), "\(name): \(outcome.stderr)")
     }
 }

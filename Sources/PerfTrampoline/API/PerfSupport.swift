@@ -141,7 +141,8 @@ public final class PerfSupport: @unchecked Sendable {
                     warn(error.description)
                 }
             } else {
-                warn("ignoring PERFTRAMPOLINE_SIGNAL=\(name): not a signal name (e.g. USR2) or number")
+                warn("ignoring PERFTRAMPOLINE_SIGNAL=\(PerfSupportError.printable(name)): not a signal the switch can use "
+                     + "(a name such as USR2 or a number; fault signals, KILL and STOP are refused)")
             }
         }
         guard let requested else { return currentMode }

@@ -39,7 +39,14 @@ public struct PerfSupportError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// The mode name `name` is not one of `perf`, `jitdump`, `off`.
-    public static func unknownMode(_ name: String) -> PerfSupportError { PerfSupportError(.unknownMode, name) }
+    public static func unknownMode(_ name: String) -> PerfSupportError { PerfSupportError(.unknownMode, printable(name)) }
+
+    /// `text` with control characters escaped (`\n`, `\u{1B}`…), so that a value echoed in a
+    /// warning stays on one line.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        return String(String(reflecting: text).dropFirst().dropLast())
+    }
     static func unsupported(_ reason: String) -> PerfSupportError { PerfSupportError(.unsupported, reason) }
     static func setupFailed(_ reason: String, cause: SystemCallError? = nil) -> PerfSupportError {
         PerfSupportError(.setupFailed, reason, cause: cause)

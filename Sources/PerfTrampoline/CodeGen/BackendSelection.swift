@@ -46,9 +46,11 @@ enum BackendSelection {
     }
 
     /// The C stub, if a copy of it passes the self-test: its size is sane, and a copy in a
-    /// fresh executable page, called with a probe evaluator in a forked child (a copy that is not
-    /// position independent crashes only the child), passes all three arguments through and
-    /// returns the evaluator's result.
+    /// fresh executable page, called with a probe evaluator, passes all three arguments through
+    /// and returns the evaluator's result. A copy whose bytes match a known frame description
+    /// (release builds on x86_64 and aarch64) is position independent by inspection and runs in
+    /// this process: no child at all. Any other form runs in a raw clone child first (a copy
+    /// that is not position independent crashes only the child).
     static func compiledC() throws(Unavailable) -> StubTemplate {
         guard let start = perftrampoline_c_template_start() else {
             throw Unavailable(description: "no compiled C trampoline in this build")
@@ -77,7 +79,8 @@ enum BackendSelection {
             throw Unavailable(description: "self-test of the C trampoline: \(ProfilingCore.explain(error))")
         }
         defer { arena.release() }
-        guard perftrampoline_self_test_isolated(address) == 0 else {
+        let verified = template.frame != nil
+        guard (verified ? perftrampoline_self_test_verified(address) : perftrampoline_self_test_isolated(address)) == 0 else {
             throw Unavailable(description: "self-test of the C trampoline failed: its copy does not run correctly")
         }
     }

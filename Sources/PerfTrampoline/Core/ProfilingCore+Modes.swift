@@ -40,6 +40,10 @@ extension ProfilingCore {
         // Map a chunk now, so that a refused mmap/mprotect is reported here, not mid-run.
         do { try arena.reserveChunk() } catch { throw .setupFailed(Self.explain(error), cause: error) }
         var caveat: String?
+        // A file deleted while profiling was off (a cleanup script) is made again, complete,
+        // instead of catching up a file nobody can open (issue 23).
+        if requested == .perfMap, perfMap?.file.isDeleted == true { perfMap = nil }
+        if requested == .jitDump, jitDump?.file.isDeleted == true { jitDump = nil }
         do {
             switch requested {
             case .off: break
@@ -110,7 +114,9 @@ extension ProfilingCore {
     /// The fast path's flag, and the signal switch's idea of the state.
     func setActive(_ active: Bool) {
         effects.setActiveFlag(active)
-        if signalSwitch != nil { perftrampoline_signal_switch_set_state(active ? 1 : 0) }
+        // Recorded only if no delivery came since the applied one: a newer request is applied
+        // next, never overwritten (issue 23).
+        if signalSwitch != nil { _ = perftrampoline_signal_switch_set_state_if(appliedSignals, active ? 1 : 0) }
     }
 
     /// A failure after activation: off, status says why; returns the warning to log once the
@@ -133,37 +139,53 @@ extension ProfilingCore {
     // MARK: - Signal switch
 
     func installSignalSwitchLocked(_ signal: Int32, mode: ProfilingMode) throws(PerfSupportError) {
+        guard System.isSwitchable(signal) else {
+            throw .invalidArgument("signal \(signal) cannot be the switch (fault signals, KILL and STOP are refused)")
+        }
         _ = applySignalsLocked()
+        // The host's own handler is never replaced: it may be its reload or dump signal.
+        if System.signalHasHostHandler(signal) {
+            throw .setupFailed("signal \(signal) already has a handler in this process; the switch would replace "
+                               + "it, so it is not installed (choose a signal the host does not use)")
+        }
+        let previous = signalSwitch
         signalSwitch = (signal, mode == .off ? .perfMap : mode)
-        appliedSignals = perftrampoline_signal_switch_generation()
-        perftrampoline_signal_switch_set_state(self.mode != .off ? 1 : 0)
+        appliedSignals = perftrampoline_signal_switch_word() >> 1
+        _ = perftrampoline_signal_switch_set_state_if(appliedSignals, self.mode != .off ? 1 : 0)
         do {
             try System.installSignalHandler(signal)
         } catch {
-            signalSwitch = nil
+            signalSwitch = previous
             throw .setupFailed(error.description, cause: error)
         }
     }
 
-    /// Brings `mode` in line with what the signals asked for; returns a warning to log if
-    /// switching on failed.
+    /// Brings `mode` in line with what the signals asked for, until no delivery is pending
+    /// (one that arrives while a request is applied is applied next); returns a warning to log
+    /// if switching on failed.
     func applySignalsLocked() -> Warning? {
         guard let signalSwitch else { return nil }
-        let generation = perftrampoline_signal_switch_generation()
-        guard generation != appliedSignals else { return nil }
-        appliedSignals = generation
-        let on = perftrampoline_signal_switch_state() != 0
-        if on && mode == .off {
-            do {
-                return try activateLocked(signalSwitch.mode)
-            } catch {
-                perftrampoline_signal_switch_set_state(0)
-                return failLocked(error.description)
+        var warning: Warning?
+        while true {
+            let word = perftrampoline_signal_switch_word()
+            let generation = word >> 1
+            guard generation != appliedSignals else { return warning }
+            appliedSignals = generation
+            let on = word & 1 != 0
+            if on && mode == .off {
+                do {
+                    warning = try activateLocked(signalSwitch.mode) ?? warning
+                } catch {
+                    _ = perftrampoline_signal_switch_set_state_if(generation, 0)
+                    return failLocked(error.reason)
+                }
+            } else if !on && mode != .off {
+                deactivateLocked()
+            } else {
+                // Handlers racing on two threads may have left the flag behind the word.
+                setActive(mode != .off)
             }
-        } else if !on && mode != .off {
-            deactivateLocked()
         }
-        return nil
     }
 
     /// Test seam (`PERFTRAMPOLINE_FAULT=signal`, debug builds): delivers the switch's signal
@@ -176,6 +198,15 @@ extension ProfilingCore {
 
     // MARK: - Fork
 
+    /// A fork the atfork handlers did not see (raw `syscall(SYS_fork)`, `clone` without
+    /// them): this process still holds its parent's files, and writing them would name the
+    /// child's stubs in the parent's map (issue 24). Behaves as the child handler does: this
+    /// process's own files, with every entry it can run. One `getpid` per cold path.
+    func adoptUnseenForkLocked() -> Warning? {
+        guard System.processID != processID else { return nil }
+        return reopenAfterFork()
+    }
+
     func installForkHandlersLocked() {
         guard !forkHandlersInstalled else { return }
         forkHandlersInstalled = true
@@ -187,6 +218,7 @@ extension ProfilingCore {
     /// opened and given every entry the parent had — the stubs are still mapped and cached,
     /// so the child can run all of them.
     func reopenAfterFork() -> Warning? {
+        processID = System.processID
         perfMap = nil
         jitDump = nil
         guard mode != .off else { return nil }
@@ -197,7 +229,7 @@ extension ProfilingCore {
             _ = try activateLocked(requested)
             return nil
         } catch {
-            return failLocked(error.description)
+            return failLocked(error.reason)
         }
     }
 }

@@ -41,7 +41,14 @@ final class ProfilingCore {
     var forkHandlersInstalled = false
     /// The signal switch: installed, its mode, and how many signals have been applied.
     var signalSwitch: (signal: Int32, mode: ProfilingMode)?
-    var appliedSignals: UInt32 = 0
+    /// The process the files belong to: a cold path in another process is in a fork child the
+    /// atfork handlers never saw (a raw `syscall(SYS_fork)` or `clone`).
+    var processID = System.processID
+    /// What applying pending signals in the fork prepare handler said, logged by the parent
+    /// handler once the lock is released.
+    var warningBeforeFork: Warning?
+    /// The signal switch generation (CShims/signal_switch.c) whose request `mode` reflects.
+    var appliedSignals: UInt = 0
 
     let mapDirectory: String
     let dumpDirectory: String
@@ -66,6 +73,7 @@ final class ProfilingCore {
                         warning: inout Warning?) -> UnsafeRawPointer? {
         if let existing = UnsafeRawPointer(bitPattern: load()) { return existing }  // another thread won
         raiseSwitchSignalUnderLockForTests()
+        if let adopted = adoptUnseenForkLocked() { warning = adopted }
         if let signalled = applySignalsLocked() { warning = signalled }
         guard mode != .off, let arena = currentArena else { return nil }
         do {
@@ -161,6 +169,7 @@ final class ProfilingCore {
     /// Announces another generator's code: kept in the registry, written to the perf map (opened
     /// if need be; the process then owns a map, so fork handling is arranged).
     func writeExternalEntryLocked(address: UInt, size: UInt, sanitizedName: [UInt8]) throws(PerfSupportError) {
+        _ = adoptUnseenForkLocked()
         registry.append(address: address, size: size, origin: .external, sanitizedName: sanitizedName)
         if let perfMap {
             do {

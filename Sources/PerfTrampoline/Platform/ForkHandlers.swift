@@ -9,20 +9,31 @@ import Darwin
 /// `pthread_atfork` handlers, so every fork path is covered (the host's builtin, a C library,
 /// `posix_spawn` fallbacks), not only one the VM knows about.
 ///
-/// prepare: take the registration lock, so no thread is half-way through naming a stub.
-/// parent: release it. child: re-create it (its owner thread does not exist there), then open
-/// the child's own files and copy every entry in.
+/// prepare: take the registration lock, so no thread is half-way through naming a stub, and
+/// apply any signal-switch request still pending, so that parent and child agree on the mode
+/// (an OFF that arrived just before the fork must not come back on in the child, issue 23).
+/// parent: release it (then log what applying the request said). child: re-create it (its
+/// owner thread does not exist there), then open the child's own files and copy every entry in.
 enum ForkHandlers {
     static func install() {
         pthread_atfork(
             {
-                PerfSupport.shared.lock.lock()
-                PerfSupport.shared.core.raiseSwitchSignalUnderLockForTests()
+                let perf = PerfSupport.shared
+                perf.lock.lock()
+                perf.core.raiseSwitchSignalUnderLockForTests()
+                perf.core.warningBeforeFork = perf.core.applySignalsLocked()
             },
-            { PerfSupport.shared.lock.unlock() },
+            {
+                let perf = PerfSupport.shared
+                let warning = perf.core.warningBeforeFork
+                perf.core.warningBeforeFork = nil
+                perf.lock.unlock()
+                perf.log(warning)
+            },
             {
                 let perf = PerfSupport.shared
                 perf.lock.reinitializeInChild()
+                perf.core.warningBeforeFork = nil  // the parent logs it
                 // A failure is logged after the lock is released, as everywhere.
                 perf.log(perf.lock.withLock { perf.core.reopenAfterFork() })
             }

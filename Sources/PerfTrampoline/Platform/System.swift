@@ -144,9 +144,22 @@ enum System {
     }
 
     /// Writes all of `bytes`, retrying short writes and EINTR.
+    ///
+    /// A write that would cross the file-size limit (`ulimit -f`, `RLIMIT_FSIZE`) is refused with
+    /// `EFBIG` before any byte is written: the kernel would otherwise raise SIGXFSZ, whose default
+    /// action kills the host. A failure to name code must never stop the program (issue 24).
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemCallError) {
         if InjectedFaults.active.contains(.write) {
             throw SystemCallError(call: "write", subject: path, code: ENOSPC)
+        }
+        if let limit = fileSizeLimit() {
+            // The write lands at the end (O_APPEND) or at the offset, whichever is further.
+            var info = stat()
+            let end = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
+            let position = max(end, Int(lseek(fd, 0, SEEK_CUR)))
+            if position + bytes.count > limit {
+                throw SystemCallError(call: "write", subject: path, code: EFBIG)
+            }
         }
         var offset = 0
         while offset < bytes.count {
@@ -162,6 +175,8 @@ enum System {
                 if errno == EINTR { continue }
                 throw SystemCallError(call: "write", subject: path, code: errno)
             }
+            // A regular file returns 0 only when nothing more fits: say so instead of spinning.
+            if written == 0 { throw SystemCallError(call: "write", subject: path, code: ENOSPC) }
             #if DEBUG
             InjectedFaults.writeBudget.withLock { budget in
                 if let current = budget, path.hasPrefix(current.prefix) { budget = (current.prefix, current.bytes - written) }
@@ -169,6 +184,19 @@ enum System {
             #endif
             offset += written
         }
+    }
+
+    /// The soft file-size limit in bytes, or nil when there is none.
+    static func fileSizeLimit() -> Int? {
+        var limit = rlimit()
+        #if canImport(Glibc)
+        let resource = __rlimit_resource_t(RLIMIT_FSIZE.rawValue)
+        #else
+        let resource = RLIMIT_FSIZE
+        #endif
+        // RLIM_INFINITY is all ones on Linux and 2^63 - 1 on Darwin: both at least Int.max.
+        guard getrlimit(resource, &limit) == 0, limit.rlim_cur < rlim_t(Int.max) else { return nil }
+        return Int(limit.rlim_cur)
     }
 
     /// One `write(2)` of the whole line to stderr (best effort: a warning must never fail the host).
@@ -218,16 +246,29 @@ enum System {
     }
 
     /// `USR2`, `SIGUSR2`, `usr2` or `12` → SIGUSR2; nil for anything else. Only signals a
-    /// switch can sensibly use (not SIGKILL, SIGSTOP, or faults).
+    /// switch can sensibly use: never KILL or STOP, nor a fault signal (SEGV, BUS, ILL, FPE,
+    /// TRAP, ABRT, SYS), by name or by number — the toggle would replace the crash handling and
+    /// a real fault would then re-execute forever (issue 24).
     static func signalNumber(named name: String) -> Int32? {
-        if let number = Int32(name), number > 0, number < 65, number != SIGKILL, number != SIGSTOP { return number }
+        if let number = Int32(name) { return isSwitchable(number) ? number : nil }
         var word = name.uppercased()
         if word.hasPrefix("SIG") { word.removeFirst(3) }
         let table: [String: Int32] = ["HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "USR1": SIGUSR1, "USR2": SIGUSR2,
                                       "ALRM": SIGALRM, "TERM": SIGTERM, "CONT": SIGCONT, "TSTP": SIGTSTP, "TTIN": SIGTTIN,
                                       "TTOU": SIGTTOU, "URG": SIGURG, "XCPU": SIGXCPU, "XFSZ": SIGXFSZ, "VTALRM": SIGVTALRM,
-                                      "PROF": SIGPROF, "WINCH": SIGWINCH, "IO": SIGIO, "SYS": SIGSYS]
+                                      "PROF": SIGPROF, "WINCH": SIGWINCH, "IO": SIGIO]
         return table[word]
+    }
+
+    /// Whether a switch may use `signal` (see ``signalNumber(named:)``).
+    static func isSwitchable(_ signal: Int32) -> Bool {
+        let refused: Set<Int32> = [SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT, SIGSYS]
+        return signal > 0 && signal < 65 && !refused.contains(signal)
+    }
+
+    /// Whether the host already handles `signal` (a handler other than the switch's own).
+    static func signalHasHostHandler(_ signal: Int32) -> Bool {
+        perftrampoline_signal_switch_handled_by_host(signal) == 1
     }
 
     /// Raises `signal` in this thread (tests of the signal switch under the lock).

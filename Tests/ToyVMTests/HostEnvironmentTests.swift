@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+/// What the host's process may be set up with, and profiling must live with.
+@Suite struct HostEnvironmentTests {
+    /// 2,000 functions, each called once: 2,000 map lines or jitdump record pairs, far more than
+    /// 20 KiB.
+    static let manyFunctions: String = {
+        var source = ""
+        for index in 0..<2000 { source += "fn f\(index)(x) { return x + \(index) }\n" }
+        source += "let total = 0\n"
+        for index in 0..<2000 { source += "total = total + f\(index)(1)\n" }
+        return source + "print(total)\n"
+    }()
+
+    private func runLimited(_ flags: [String], _ path: String, blocks: Int) throws -> Harness.Outcome {
+        // `exec` keeps toyvm's pid the shell's, so its files can be removed by that pid. SIGXFSZ
+        // back to its default (kill), whatever the test runner ignores: as in a user's shell.
+        try Harness.run("/bin/bash", ["-c", "ulimit -f \(blocks) && exec /usr/bin/env --default-signal=XFSZ \"$@\"", "bash",
+                                      Harness.toyvm] + flags + [path],
+                        environment: Harness.cleanEnvironment())
+    }
+
+    /// Issue 24: a file-size limit (`ulimit -f`) never turns profiling into a crash. The kernel
+    /// raises SIGXFSZ, which kills by default, for a write that starts at the limit; the library
+    /// refuses such a write itself (EFBIG): one warning, profiling off, the same output.
+    @Test(arguments: [["-Xperf"], ["-Xperf_jit"]])
+    func aFileSizeLimitIsOneWarningNotADeath(flags: [String]) throws {
+        let (dir, path) = try Harness.writeTemporary(Self.manyFunctions, name: "many.toy")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let outcome = try runLimited(flags, path, blocks: 20)
+        defer { Harness.removeFiles(of: outcome.pid) }
+        #expect(outcome.status == 0, "killed by a signal? status \(outcome.status): \(outcome.stderr)")
+        #expect(outcome.stdout == "2001000\n")
+        let lines = outcome.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("File too large"), "\(outcome.stderr)")
+        // What was written is whole, and within the limit (bash counts 1,024-byte blocks).
+        let file = flags == ["-Xperf"] ? Harness.mapPath(outcome.pid) : "/tmp/jit-\(outcome.pid).dump"
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        #expect(size > 0 && size <= 20 * 1024, "\(file): \(size) bytes")
+        if flags == ["-Xperf"] {
+            #expect((Harness.mapLines(outcome.pid) ?? []).allSatisfy { $0.split(separator: " ").count == 3 })
+        }
+    }
+
+    /// Issue 23: a host that ignores SIGCHLD (its children are reaped by the kernel) with the c
+    /// backend: the backend's start-up self-test must not wait forever for a child.
+    @Test(arguments: ["c", "asm"])
+    func aHostIgnoringSIGCHLDRunsWithTheCBackend(backend: String) throws {
+        let outcome = try Harness.run("/bin/bash", ["-c", "trap '' CHLD && exec \"$@\"", "bash", Harness.toyvm, "-Xperf",
+                                                    "-c", "fn f(n) { if n < 2 { return n } return f(n - 1) + f(n - 2) }\nprint(f(10))"],
+                                      environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_BACKEND": backend]), timeLimit: 60)
+        defer { Harness.removeFiles(of: outcome.pid) }
+        #expect(outcome.status == 0, "status \(outcome.status): \(outcome.stderr)")
+        #expect(outcome.stdout == "55\n")
+        #expect(outcome.stderr.isEmpty, "\(outcome.stderr)")
+        #expect((Harness.mapLines(outcome.pid) ?? []).count == 2, "<module> and f named")
+    }
+}
