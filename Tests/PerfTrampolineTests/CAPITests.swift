@@ -29,9 +29,32 @@ import Testing
 
     @Test func statusReportsItsFullLengthWhenTruncated() {
         var small = [CChar](repeating: 0x7F, count: 8)
-        let length = PerfTrampoline.perftrampoline_status(&small, small.count)
+        let length = PerfTrampoline.perftrampoline_status(&small, UInt(small.count))
         #expect(length > 7)
         #expect(small[7] == 0)
         #expect(String(cString: small).count == 7)
+    }
+
+    /// Issue 23: size_t is unsigned. SIZE_MAX as the capacity ("as much as it takes") writes
+    /// the whole status; an entry size past Int.max is refused, not wrapped.
+    @Test func sizeParametersAreUnsigned() {
+        var large = [CChar](repeating: 0x7F, count: 512)
+        let length = PerfTrampoline.perftrampoline_status(&large, UInt.max)
+        #expect(length > 0 && length < 512)
+        #expect(String(cString: large).utf8.count == Int(length))
+        var byte: UInt8 = 0
+        #expect(PerfTrampoline.perftrampoline_write_entry(&byte, UInt.max, "c::huge") == -1)
+        #expect(String(cString: perftrampoline_last_error()).contains("larger than the address space"))
+    }
+
+    /// Issue 23: a long error is cut at a character boundary, never inside a UTF-8 sequence.
+    @Test func aTruncatedErrorIsValidUTF8() {
+        for padding in 0..<4 {
+            let message = String(repeating: "a", count: 1020 + padding) + String(repeating: "é", count: 20)
+            perftrampoline_set_last_error(message)
+            let bytes = Array(String(cString: perftrampoline_last_error()).utf8)
+            #expect(bytes.count <= 1023)
+            #expect(String(validatingCString: perftrampoline_last_error()) != nil, "padding \(padding)")
+        }
     }
 }

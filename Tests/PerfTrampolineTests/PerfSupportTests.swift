@@ -379,6 +379,25 @@ final class LockedBox<Value>: @unchecked Sendable {
         #expect(text.hasSuffix(" toy::hot:deleted.toy\n") && text.split(separator: "\n").count == 1, "\(text)")
     }
 
+    /// Issue 23: a host that copied a slot and releases both copies gives the stub back once:
+    /// two new code objects of that name then get two different stubs.
+    @Test func releasingACopiedSlotTwiceGivesTheStubBackOnce() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let core = PrivateCore(directory: dir)
+        try core.core.activateLocked(.perfMap)
+        let original = TestCodeObject(name: "toy::copied:twice.toy")
+        let stub = try #require(core.stub(for: original))
+        let copy = TestCodeObject(name: "toy::copied:twice.toy")
+        copy.slot.bits.store(original.slot.bits.load(ordering: .acquiring), ordering: .releasing)
+        core.release(original)
+        core.release(copy)
+        let first = try #require(core.stub(for: TestCodeObject(name: "toy::copied:twice.toy")))
+        let second = try #require(core.stub(for: TestCodeObject(name: "toy::copied:twice.toy")))
+        #expect(unsafeBitCast(first, to: UInt.self) == unsafeBitCast(stub, to: UInt.self), "the released stub is reused")
+        #expect(unsafeBitCast(first, to: UInt.self) != unsafeBitCast(second, to: UInt.self), "but only once")
+    }
+
     /// A failed switch keeps the previous state: perf-map mode goes on taking compact stubs
     /// after jitdump mode was refused (its dump directory is missing).
     @Test func aRefusedSwitchKeepsTheCurrentModesArena() throws {

@@ -57,4 +57,24 @@ import Testing
         #expect(outcome.stderr.isEmpty, "\(outcome.stderr)")
         #expect((Harness.mapLines(outcome.pid) ?? []).count == 2, "<module> and f named")
     }
+
+    /// Issue 24: a jitdump set-up that fails for lack of descriptors (`prlimit --nofile=4`)
+    /// leaves no file behind, not even the empty dump it had claimed.
+    @Test func aFailedSetupForLackOfDescriptorsLeavesNoFile() throws {
+        guard let prlimit = Harness.which("prlimit") else {
+            Issue.record("prlimit (util-linux) is missing")
+            return
+        }
+        let outcome = try Harness.run(prlimit, ["--nofile=4", Harness.toyvm, "-Xperf_jit", "-c",
+                                                "fn f(x) { return x }\nprint(f(3))\nprint(\"pid\", getpid())"],
+                                      environment: Harness.cleanEnvironment())
+        let pid = Int32(ForkTests.value("pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: pid) }
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.hasPrefix("3\n"))
+        #expect(outcome.stderr.contains("Too many open files") && outcome.stderr.split(separator: "\n").count == 1,
+                "\(outcome.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/jit-\(pid).dump"))
+        #expect(!FileManager.default.fileExists(atPath: Harness.mapPath(pid)))
+    }
 }

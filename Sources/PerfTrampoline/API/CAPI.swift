@@ -70,7 +70,12 @@ public func perftrampoline_release(_ slot: UnsafeMutablePointer<perftrampoline_s
 
 /// C: announces another code generator's code in the shared perf map; 0 or -1.
 @_cdecl("perftrampoline_write_entry")
-public func perftrampoline_write_entry(_ address: UnsafeRawPointer, _ size: Int, _ name: UnsafePointer<CChar>) -> Int32 {
+public func perftrampoline_write_entry(_ address: UnsafeRawPointer, _ size: UInt, _ name: UnsafePointer<CChar>) -> Int32 {
+    // size_t is unsigned: a size past Int.max is refused as absurd, not wrapped negative.
+    guard let size = Int(exactly: size) else {
+        perftrampoline_set_last_error("invalid argument: entry size \(size) is larger than the address space")
+        return -1
+    }
     do {
         try PerfSupport.shared.writePerfMapEntry(address: address, size: size, name: String(cString: name))
         return 0
@@ -82,13 +87,14 @@ public func perftrampoline_write_entry(_ address: UnsafeRawPointer, _ size: Int,
 
 /// C: writes the one-line status into `buffer` (NUL-terminated, truncated); returns its full length.
 @_cdecl("perftrampoline_status")
-public func perftrampoline_status(_ buffer: UnsafeMutablePointer<CChar>, _ capacity: Int) -> Int {
+public func perftrampoline_status(_ buffer: UnsafeMutablePointer<CChar>, _ capacity: UInt) -> UInt {
+    // size_t is unsigned: SIZE_MAX ("as much as it takes") must write everything, not nothing.
     let text = Array(PerfSupport.shared.status.description.utf8)
-    guard capacity > 0 else { return text.count }
-    let count = min(text.count, capacity - 1)
+    guard capacity > 0 else { return UInt(text.count) }
+    let count = Int(min(UInt(text.count), capacity - 1))
     text.withUnsafeBytes { UnsafeMutableRawPointer(buffer).copyMemory(from: $0.baseAddress!, byteCount: count) }
     buffer[count] = 0
-    return text.count
+    return UInt(text.count)
 }
 
 private func code(of mode: ProfilingMode) -> Int {

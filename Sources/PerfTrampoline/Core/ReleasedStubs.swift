@@ -14,7 +14,10 @@ struct ReleasedStubs {
     /// Nothing released (the common case: hosts that never release pay no lookup).
     var isEmpty: Bool { byName.isEmpty }
 
+    /// Adds `address`, unless it is already waiting (a slot copied by the host and released
+    /// twice gives back one stub, once).
     mutating func add(_ address: UInt, name: [UInt8], renamable: Bool) {
+        if byName[name]?.contains(address) == true { return }
         byName[name, default: []].append(address)
         if renamable { self.renamable.insert(address) }
     }

@@ -28,8 +28,9 @@ final class ForkSafeLock: @unchecked Sendable {
     func lock() { pthread_mutex_lock(mutex) }
     func unlock() { pthread_mutex_unlock(mutex) }
 
-    /// In a fork child only: the thread that held the lock does not exist there, so the lock
-    /// is re-created instead of unlocked.
+    /// In a fork child only: the prepare handler took the lock on the forking thread, which is
+    /// the child's only thread; POSIX leaves unlocking a mutex across fork unspecified, so the
+    /// lock is re-created instead.
     func reinitializeInChild() {
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)

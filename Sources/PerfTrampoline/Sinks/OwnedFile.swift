@@ -77,6 +77,9 @@ enum OwnedFile {
             try System.rename(temporary, to: path)
         } catch {
             System.unlink(temporary)
+            // The claimed file is ours (locked) and still empty: leave nothing behind (issue 24:
+            // `prlimit --nofile=4` left an empty jit-PID.dump).
+            if (try? System.status(claimed.descriptor, path: path))?.size == 0 { System.unlink(path) }
             throw Refusal(description: "\(error)", underlying: error)
         }
         // The claimed descriptor now refers to the replaced (unlinked) file; it closes with `claimed`.
