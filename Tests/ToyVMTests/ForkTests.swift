@@ -8,6 +8,12 @@ import TestSupport
 
     static let forkProbe = URL(fileURLWithPath: Harness.toyvm).deletingLastPathComponent().appendingPathComponent("ForkProbe").path
 
+    /// Runs the fork probe in `mode`; its outcome and the pids it reports (`pid`, `child pid`).
+    static func runProbe(_ mode: String) throws -> (outcome: Harness.Outcome, parent: Int32, child: Int32) {
+        let outcome = try Harness.run(forkProbe, [mode], environment: Harness.cleanEnvironment([:]))
+        return (outcome, Int32(value("pid", in: outcome.stdout) ?? "") ?? -1, Int32(value("child pid", in: outcome.stdout) ?? "") ?? -1)
+    }
+
     static func value(_ key: String, in stdout: String) -> String? {
         stdout.split(separator: "\n").last { $0.hasPrefix(key + " ") }.map { String($0.dropFirst(key.count + 1)) }
     }
@@ -107,9 +113,7 @@ import TestSupport
     /// same fork rules as stubs: the child's entry goes to the child's own map (which also
     /// holds the inherited one), never to the parent's.
     @Test func externalEntriesAfterForkGoToTheChildsOwnMap() throws {
-        let outcome = try Harness.run(Self.forkProbe, ["entry"], environment: Harness.cleanEnvironment([:]))
-        let parent = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
-        let child = Int32(Self.value("child pid", in: outcome.stdout) ?? "") ?? -1
+        let (outcome, parent, child) = try Self.runProbe("entry")
         defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("child status 0"))
@@ -125,9 +129,7 @@ import TestSupport
     /// prepare handler applies it, so the child does not come back on and makes no map, and
     /// parent and child both say off.
     @Test func aPendingOffIsAppliedBeforeFork() throws {
-        let outcome = try Harness.run(Self.forkProbe, ["pending-off"], environment: Harness.cleanEnvironment([:]))
-        let parent = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
-        let child = Int32(Self.value("child pid", in: outcome.stdout) ?? "") ?? -1
+        let (outcome, parent, child) = try Self.runProbe("pending-off")
         defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(Self.value("child exit", in: outcome.stdout) == "0")
@@ -154,9 +156,7 @@ import TestSupport
     /// Issue 24: a fork the atfork handlers never see (raw SYS_fork): the child's stub is named
     /// in the child's own map, with the inherited entry; the parent's map never gets it.
     @Test func aRawForkChildWritesItsOwnMap() throws {
-        let outcome = try Harness.run(Self.forkProbe, ["raw-fork"], environment: Harness.cleanEnvironment([:]))
-        let parent = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
-        let child = Int32(Self.value("child pid", in: outcome.stdout) ?? "") ?? -1
+        let (outcome, parent, child) = try Self.runProbe("raw-fork")
         defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(Self.value("child exit", in: outcome.stdout) == "0")
