@@ -93,6 +93,45 @@ import Testing
         #expect(Double(complete) >= 0.99 * Double(naming.count), "\(complete) of \(naming.count) full chains")
     }
 
+    /// Issue 25: the C API 1.4 as a host uses it, built with gcc and clang at -O2: a thread
+    /// spinning on perftrampoline_is_active() sees another thread switch profiling on and off
+    /// (a folded read would spin forever); perftrampoline_call_lazy asks for a name once per
+    /// code object and never while off, and a name longer than the first buffer arrives whole;
+    /// perftrampoline_configure_environment ignores the script's argv.
+    @Test(arguments: ["gcc", "clang"])
+    func capi14(compiler: String) throws {
+        guard let prefix = Self.installed() else { return }
+        let driver = compiler == "gcc" ? "/usr/bin/gcc" : (Harness.which("clang") ?? "clang")
+        let dir = try Harness.writeTemporary("").dir
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let program = "\(dir)/capi_1_4"
+        let build = try Harness.run(driver, ["-O2", "-Wall", "-Wextra", "-Werror", "-pthread",
+                                             Harness.programs.appendingPathComponent("capi_1_4.c").path, "-o", program]
+                                    + (try Self.flags("perftrampoline", prefix: prefix)))
+        #expect(build.status == 0, "\(build.stderr)")
+
+        let flag = try Harness.run(program, ["flag"], environment: Harness.cleanEnvironment(), timeLimit: 30)
+        defer { Harness.removeFiles(of: flag.pid) }
+        #expect(flag.stdout == "seen on 1 off 1\n", "status \(flag.status): \(flag.stdout)")
+
+        let lazy = try Harness.run(program, ["lazy"], environment: Harness.cleanEnvironment())
+        let pid = Int32(ForkTests.value("pid", in: lazy.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: pid) }
+        #expect(lazy.status == 0, "\(lazy.stderr)")
+        #expect(ForkTests.value("writer calls off", in: lazy.stdout) == "0")
+        #expect(ForkTests.value("writer calls", in: lazy.stdout) == "4", "3 names, the long one asked for twice")
+        #expect(ForkTests.value("sum", in: lazy.stdout) == "12000")
+        let longName = "capi::long_" + String(repeating: "x", count: 289)
+        #expect(Harness.mapNames(pid) == ["capi::function_0", "capi::function_1", longName])
+
+        let env = try Harness.run(program, ["env", "-Xperf"], environment: Harness.cleanEnvironment())
+        defer { Harness.removeFiles(of: Int32(ForkTests.value("pid", in: env.stdout) ?? "") ?? -1) }
+        #expect(ForkTests.value("mode", in: env.stdout) == "0", "argv ignored: \(env.stdout)")
+        let envOn = try Harness.run(program, ["env"], environment: Harness.cleanEnvironment(["PERFSUPPORT": "1"]))
+        defer { Harness.removeFiles(of: Int32(ForkTests.value("pid", in: envOn.stdout) ?? "") ?? -1) }
+        #expect(ForkTests.value("mode", in: envOn.stdout) == "1", "\(envOn.stdout)")
+    }
+
     /// Issue 24: a plugin loads the library with dlopen, installs the signal switch, and is
     /// unloaded; the signal must not then jump into unmapped code. The shared library is linked
     /// `-z nodelete` (Scripts/install.sh), so dlclose keeps it mapped and the handler valid.

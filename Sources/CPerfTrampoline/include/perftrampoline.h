@@ -22,9 +22,9 @@
 #include <stdint.h>
 
 #define PERFTRAMPOLINE_VERSION_MAJOR 1
-#define PERFTRAMPOLINE_VERSION_MINOR 3
+#define PERFTRAMPOLINE_VERSION_MINOR 4
 #define PERFTRAMPOLINE_VERSION_PATCH 0
-/* 10000 * major + 100 * minor + patch: 10300 for 1.3.0. */
+/* 10000 * major + 100 * minor + patch: 10400 for 1.4.0. */
 #define PERFTRAMPOLINE_VERSION \
     (PERFTRAMPOLINE_VERSION_MAJOR * 10000 + PERFTRAMPOLINE_VERSION_MINOR * 100 + PERFTRAMPOLINE_VERSION_PATCH)
 
@@ -77,14 +77,37 @@ typedef struct perftrampoline_slot {
 
 #define PERFTRAMPOLINE_SLOT_INIT {0}
 
-/* Non-zero while profiling is on. Read-only to hosts (the library keeps it in step with its
- * switch); read by the inline fast path below. */
-extern const int perftrampoline_active_flag;
+/* Writes the name of `code` into `buffer` (at most `capacity` bytes, NUL included) and returns
+ * its full length without the NUL, as snprintf does. Called only on a code object's first entry
+ * while profiling is on (perftrampoline_call_lazy, perftrampoline_stub_for_lazy); when the
+ * result does not fit, it is called once more with a buffer of the returned length + 1.
+ * (Since 1.4.) */
+typedef size_t (*perftrampoline_name_writer)(void *PERFTRAMPOLINE_NULLABLE vm, void *PERFTRAMPOLINE_NULLABLE code,
+                                             char *PERFTRAMPOLINE_NONNULL buffer, size_t capacity);
 
-/* Reads `-Xperf`, `-X perf`, `-Xperf_jit`, `-X perf_jit` in argv[1..] and PERFSUPPORT, and
+/* Non-zero while profiling is on; written by the library only (a signal handler or another
+ * thread may change it at any time, hence volatile). Read it with perftrampoline_is_active().
+ * (Declared const before 1.4, which let compilers fold repeated reads.) */
+extern volatile int perftrampoline_active_flag;
+
+/* Whether profiling is on: one relaxed atomic load, never folded by the compiler. For hosts
+ * that know the callee late (after their own dispatch) and want the off path to cost one load.
+ * (Since 1.4.) */
+static inline int perftrampoline_is_active(void) {
+    return __atomic_load_n(&perftrampoline_active_flag, __ATOMIC_RELAXED) != 0;
+}
+
+/* Reads `-Xperf`, `-X perf`, `-Xperf_jit`, `-X perf_jit` anywhere in argv[1..argc-1] (pass only
+ * the interpreter's own options: a script's arguments would count too; argv may be NULL with
+ * argc 0), PERFSUPPORT and PERFTRAMPOLINE_SIGNAL, and
  * activates what they ask for. Never fails: a problem is one warning on stderr.
  * Returns a PERFTRAMPOLINE_MODE_* value. */
 int perftrampoline_configure(int argc, const char *PERFTRAMPOLINE_NONNULL const *PERFTRAMPOLINE_NULLABLE argv);
+
+/* perftrampoline_configure for hosts whose argv belongs to the script: reads only the
+ * environment (PERFSUPPORT, PERFTRAMPOLINE_SIGNAL). Returns a PERFTRAMPOLINE_MODE_* value.
+ * (Since 1.4.) */
+int perftrampoline_configure_environment(void);
 
 /* Switches profiling on: mode "perf" or "jitdump". PERFTRAMPOLINE_OK, or PERFTRAMPOLINE_ERROR
  * with a one-line reason in perftrampoline_last_error(). */
@@ -111,6 +134,13 @@ const char *PERFTRAMPOLINE_NONNULL perftrampoline_last_error(void);
 perftrampoline_stub PERFTRAMPOLINE_NULLABLE perftrampoline_make_stub(perftrampoline_slot *PERFTRAMPOLINE_NONNULL slot,
                                                                      const char *PERFTRAMPOLINE_NONNULL name);
 
+/* Cold path of the lazy forms: asks `writer` for the name, then does what
+ * perftrampoline_make_stub does. (Since 1.4.) */
+perftrampoline_stub PERFTRAMPOLINE_NULLABLE perftrampoline_make_stub_lazy(perftrampoline_slot *PERFTRAMPOLINE_NONNULL slot,
+                                                                          perftrampoline_name_writer PERFTRAMPOLINE_NONNULL writer,
+                                                                          void *PERFTRAMPOLINE_NULLABLE vm,
+                                                                          void *PERFTRAMPOLINE_NULLABLE code);
+
 /* Gives back a code object's trampoline when the code object is freed: it is reused for the
  * next code object with the same name (no new stub, no new map line), so a host that re-creates
  * functions stays bounded by its number of distinct names. In jitdump mode a stub no perf map
@@ -118,6 +148,9 @@ perftrampoline_stub PERFTRAMPOLINE_NULLABLE perftrampoline_make_stub(perftrampol
  * memory is bounded by the code objects alive at once. The slot reads as empty afterwards.
  * Call it only when no frame of the code object is running. (Since 1.2.) */
 void perftrampoline_release(perftrampoline_slot *PERFTRAMPOLINE_NONNULL slot);
+
+/* (perftrampoline_release on a slot that never had a stub returns after one load, without the
+ * library's lock: hosts may call it for every freed code object.) */
 
 /* Announces code made by another generator in this process, in the shared perf map.
  * PERFTRAMPOLINE_OK or PERFTRAMPOLINE_ERROR. */
@@ -153,6 +186,34 @@ static inline intptr_t perftrampoline_call(perftrampoline_slot *PERFTRAMPOLINE_N
         uintptr_t stub = __atomic_load_n(&slot->stub, __ATOMIC_ACQUIRE);
         if (PERFTRAMPOLINE_LIKELY(stub != 0)) return ((perftrampoline_stub)stub)(vm, code, argument, evaluator);
         perftrampoline_stub made = perftrampoline_make_stub(slot, name);
+        if (made) return made(vm, code, argument, evaluator);
+    }
+    return evaluator(vm, code, argument);
+}
+
+/* perftrampoline_stub_for with a lazy name: `writer(vm, code, ...)` runs on a first entry only.
+ * (Since 1.4.) */
+static inline perftrampoline_stub PERFTRAMPOLINE_NULLABLE perftrampoline_stub_for_lazy(
+    perftrampoline_slot *PERFTRAMPOLINE_NONNULL slot, perftrampoline_name_writer PERFTRAMPOLINE_NONNULL writer,
+    void *PERFTRAMPOLINE_NULLABLE vm, void *PERFTRAMPOLINE_NULLABLE code) {
+    uintptr_t stub;
+    if (!__atomic_load_n(&perftrampoline_active_flag, __ATOMIC_RELAXED)) return 0;
+    stub = __atomic_load_n(&slot->stub, __ATOMIC_ACQUIRE);
+    if (stub) return (perftrampoline_stub)stub;
+    return perftrampoline_make_stub_lazy(slot, writer, vm, code);
+}
+
+/* perftrampoline_call with a lazy name: the same fast path (the writer is never called there),
+ * and `writer(vm, code, ...)` names the code object on its first entry only. (Since 1.4.) */
+static inline intptr_t perftrampoline_call_lazy(perftrampoline_slot *PERFTRAMPOLINE_NONNULL slot,
+                                                perftrampoline_name_writer PERFTRAMPOLINE_NONNULL writer,
+                                                perftrampoline_evaluator PERFTRAMPOLINE_NONNULL evaluator,
+                                                void *PERFTRAMPOLINE_NULLABLE vm, void *PERFTRAMPOLINE_NULLABLE code,
+                                                intptr_t argument) {
+    if (__atomic_load_n(&perftrampoline_active_flag, __ATOMIC_RELAXED) != 0) {
+        uintptr_t stub = __atomic_load_n(&slot->stub, __ATOMIC_ACQUIRE);
+        if (PERFTRAMPOLINE_LIKELY(stub != 0)) return ((perftrampoline_stub)stub)(vm, code, argument, evaluator);
+        perftrampoline_stub made = perftrampoline_make_stub_lazy(slot, writer, vm, code);
         if (made) return made(vm, code, argument, evaluator);
     }
     return evaluator(vm, code, argument);

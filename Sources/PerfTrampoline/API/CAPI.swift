@@ -9,6 +9,16 @@ import CShims
 public func perftrampoline_configure(_ argc: Int32, _ argv: UnsafePointer<UnsafePointer<CChar>>?) -> Int32 {
     var arguments: [String] = []
     if let argv { for index in 1..<max(1, Int(argc)) { arguments.append(String(cString: argv[index])) } }
+    return configure(arguments: arguments)
+}
+
+/// C: `perftrampoline_configure` from the environment only (the host's argv is its script's).
+@_cdecl("perftrampoline_configure_environment")
+public func perftrampoline_configure_environment() -> Int32 {
+    configure(arguments: [])
+}
+
+private func configure(arguments: [String]) -> Int32 {
     var environment: [String: String] = [:]
     if let value = Environment.current.perfSupport { environment["PERFSUPPORT"] = value }
     if let value = Environment.current.signalSwitch { environment["PERFTRAMPOLINE_SIGNAL"] = value }
@@ -62,9 +72,29 @@ public func perftrampoline_make_stub(_ slot: UnsafeMutablePointer<perftrampoline
     return unsafeBitCast(address, to: perftrampoline_stub.self)
 }
 
-/// C: gives back a code object's trampoline (see ``PerfSupport/release(_:)``).
+/// C: the cold path of the lazy forms: the host's writer names the code object, then as
+/// ``perftrampoline_make_stub(_:_:)``. A name that does not fit 256 bytes is asked for again in
+/// a buffer of its length.
+@_cdecl("perftrampoline_make_stub_lazy")
+public func perftrampoline_make_stub_lazy(_ slot: UnsafeMutablePointer<perftrampoline_slot>,
+                                          _ writer: perftrampoline_name_writer,
+                                          _ vm: UnsafeMutableRawPointer?, _ code: UnsafeMutableRawPointer?) -> perftrampoline_stub? {
+    let name = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { buffer -> String in
+        let length = writer(vm, code, buffer.baseAddress!, 256)
+        if length < 256 { return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress!, count: Int(length)), as: UTF8.self) }
+        let large = UnsafeMutablePointer<CChar>.allocate(capacity: Int(length) + 1)
+        defer { large.deallocate() }
+        let again = min(writer(vm, code, large, length + 1), length)
+        return String(decoding: UnsafeRawBufferPointer(start: large, count: Int(again)), as: UTF8.self)
+    }
+    return name.withCString { perftrampoline_make_stub(slot, $0) }
+}
+
+/// C: gives back a code object's trampoline (see ``PerfSupport/release(_:)``). A slot that
+/// never had a stub costs one load: no lock (issue 25).
 @_cdecl("perftrampoline_release")
 public func perftrampoline_release(_ slot: UnsafeMutablePointer<perftrampoline_slot>) {
+    guard perftrampoline_slot_load(slot) != 0 else { return }
     PerfSupport.shared.release(load: { perftrampoline_slot_load(slot) }, clear: { perftrampoline_slot_publish(slot, 0) })
 }
 
