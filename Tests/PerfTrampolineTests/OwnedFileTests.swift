@@ -126,6 +126,40 @@ func createFile(_ path: String, _ contents: String, mode: mode_t = 0o600) {
         withExtendedLifetime(owner) {}
     }
 
+    #if DEBUG
+    /// Issue 23, lock then verify: a live owner renames a fresh, locked file over the path
+    /// between our open and our lock (and closes the old one, so our lock succeeds on it). The
+    /// claim must notice that the path no longer names the file it locked, try again, and find
+    /// the live owner's file: refused, untouched.
+    @Test func aFileReplacedBetweenOpenAndLockIsNotTakenForStale() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let path = dir + "/perf-7.map"
+        createFile(path, "1 2 old\n")
+        let owner = LockedBox<SymbolFile?>(nil)
+        InjectedFaults.betweenOpenAndLock.withLock { hook in
+            hook = { racing in
+                guard racing == path, owner.withLock({ $0 == nil }) else { return }
+                // The live owner: a fresh copy, locked, renamed over the path.
+                let fresh = try? OwnedFile.claim(path + ".fresh", access: .append)
+                try? fresh?.append(Array("1 2 live\n".utf8))
+                rename(path + ".fresh", path)
+                fresh?.didRename(to: path)
+                owner.withLock { $0 = fresh }
+            }
+        }
+        defer { InjectedFaults.betweenOpenAndLock.withLock { $0 = nil } }
+        do {
+            _ = try OwnedFile.claim(path, access: .append)
+            Issue.record("the live owner's file was taken for a stale one")
+        } catch {
+            #expect(error.description.contains("is in use by another live process"), "\(error)")
+        }
+        #expect(owner.withLock { $0 != nil }, "the race ran")
+        #expect(readFile(path) == "1 2 live\n")
+    }
+    #endif
+
     /// A FIFO with no reader gives ENXIO on a non-blocking open: still "not a regular file".
     @Test func fifoWithoutReaderIsReportedAsNotARegularFile() throws {
         let dir = makeScratchDirectory()

@@ -19,6 +19,9 @@ struct InjectedFaults: OptionSet, Sendable {
     /// (A pthread mutex, not `Synchronization.Mutex`: ThreadSanitizer does not see the futex
     /// the latter uses on Linux and reports its users as racing.)
     static let writeBudget = LockedValue<(prefix: String, bytes: Int)?>(nil)
+    /// Test-only: runs between a claim's open and its lock, with the path (a race replayed:
+    /// another process renames a fresh file over the path there).
+    static let betweenOpenAndLock = LockedValue<(@Sendable (String) -> Void)?>(nil)
     #endif
 
     static let active: InjectedFaults = {

@@ -91,13 +91,28 @@ enum System {
         let size: Int
         /// Permission bits, setuid/setgid/sticky included.
         let mode: UInt32
+        /// Which file: device and inode.
+        let identity: FileIdentity
+    }
+
+    struct FileIdentity: Equatable {
+        let device: UInt64
+        let inode: UInt64
     }
 
     static func status(_ fd: Int32, path: String) throws(SystemCallError) -> FileStatus {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw SystemCallError(call: "fstat", subject: path, code: errno) }
         return FileStatus(isRegular: (info.st_mode & S_IFMT) == S_IFREG, owner: UInt32(info.st_uid),
-                          links: Int(info.st_nlink), size: Int(info.st_size), mode: UInt32(info.st_mode) & 0o7777)
+                          links: Int(info.st_nlink), size: Int(info.st_size), mode: UInt32(info.st_mode) & 0o7777,
+                          identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
+    }
+
+    /// The file `path` names now (`lstat`: a link is not followed), or nil if none.
+    static func identity(at path: String) -> FileIdentity? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
     static func truncate(_ fd: Int32, to length: Int, path: String) throws(SystemCallError) {

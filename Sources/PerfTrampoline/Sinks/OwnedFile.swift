@@ -20,7 +20,20 @@ enum OwnedFile {
     }
 
     /// Opens and claims `path` (created if missing), empty.
+    ///
+    /// Lock, then verify (issue 23): after the lock is taken, the path must still name the
+    /// locked file with one link. Otherwise the file was replaced or unlinked between our
+    /// open and our lock (its owner renamed a fresh copy over it and closed the old one): we
+    /// hold the lock of a file nobody sees, and try again on what the path names now.
     static func claim(_ path: String, access: System.Access) throws(Refusal) -> SymbolFile {
+        for _ in 0..<8 {
+            if let file = try claimOnce(path, access: access) { return file }
+        }
+        throw Refusal(description: "\(path) was replaced 8 times while we claimed it; leaving it untouched")
+    }
+
+    /// One attempt: the claimed file, or nil if the path stopped naming it before the lock.
+    private static func claimOnce(_ path: String, access: System.Access) throws(Refusal) -> SymbolFile? {
         let fd: Int32
         do {
             fd = try System.openForWriting(path, access: access)
@@ -41,9 +54,17 @@ enum OwnedFile {
             if info.links != 1 {
                 throw Refusal(description: "\(path) has \(info.links) hard links; refusing to use it")
             }
+            #if DEBUG
+            if let race = InjectedFaults.betweenOpenAndLock.withLock({ $0 }) { race(path) }
+            #endif
             guard try System.lockExclusively(fd, path: path) else {
                 throw Refusal(description: "\(path) is in use by another live process (one with our pid in another pid "
                               + "namespace sharing /tmp?); leaving it untouched")
+            }
+            let locked = try System.status(fd, path: path)
+            guard locked.links == 1, System.identity(at: path) == locked.identity else {
+                System.close(fd)
+                return nil
             }
             if info.size != 0 { try System.truncate(fd, to: 0, path: path) }
             if info.mode != 0o600 { try System.setOwnerOnlyMode(fd, path: path) }
