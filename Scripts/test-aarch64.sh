@@ -10,6 +10,8 @@
 # those suites run natively in the same CI run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+filter=""
+if [ "${1:-}" = --filter ]; then filter="${2:?--filter needs a pattern}"; fi
 source Scripts/lib/sid-root.sh
 root="${PERFTRAMPOLINE_SID_ROOT:-/var/tmp/perftrampoline-sid}"
 sid_root_ensure "$root"
@@ -99,8 +101,8 @@ sid_chroot "$root" /bin/bash -c 'set -e; cd /work/PerfTrampoline-aarch64
 skip="$(python3 Scripts/tagged-tests.py soak)|NativeTemplateTests/"
 echo "==> swift-testing under qemu-aarch64 (skipped: $skip)"
 sid_chroot "$root" /usr/bin/env QEMU_LD_PREFIX=/work/aarch64-sysroot PERFTRAMPOLINE_EMULATOR=qemu-aarch64 \
-    SWIFT_BACKTRACE=enable=no SKIP="$skip" /bin/bash -c 'cd /work/PerfTrampoline-aarch64
+    SWIFT_BACKTRACE=enable=no SKIP="$skip" FILTER="$filter" /bin/bash -c 'cd /work/PerfTrampoline-aarch64
     tests=.build/aarch64-unknown-linux-gnu/debug/PerfTrampolinePackageTests.xctest
     uname -m; file_arch="$(od -An -tx1 -j18 -N2 "$tests" | tr -d " ")"
     [ "$file_arch" = b700 ] || { echo "error: $tests is not an aarch64 binary (e_machine $file_arch)" >&2; exit 1; }
-    timeout 1800 "$tests" --testing-library swift-testing --skip "$SKIP"'
+    timeout 1800 "$tests" --testing-library swift-testing --skip "$SKIP" ${FILTER:+--filter "$FILTER"}'

@@ -128,7 +128,11 @@ static int raw_fork(void) {
     if (!stub || stub(0, 0, 1, evaluate) != 2) return 2;
     printf("pid %d\n", (int)getpid());
     fflush(stdout);
+#if defined(SYS_fork)
     long child = syscall(SYS_fork);
+#else
+    long child = syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L);  /* aarch64 has no fork syscall */
+#endif
     if (child < 0) return 2;
     if (child == 0) {
         perftrampoline_stub own = perftrampoline_stub_for(&child_only, "c::child_only");
