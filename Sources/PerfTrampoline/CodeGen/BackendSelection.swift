@@ -48,9 +48,9 @@ enum BackendSelection {
     /// The C stub, if a copy of it passes the self-test: its size is sane, and a copy in a
     /// fresh executable page, called with a probe evaluator, passes all three arguments through
     /// and returns the evaluator's result. A copy whose bytes match a known frame description
-    /// (release builds on x86_64 and aarch64) is position independent by inspection and runs in
-    /// this process: no child at all. Any other form runs in a raw clone child first (a copy
-    /// that is not position independent crashes only the child).
+    /// (the x86_64 release build's) is position independent by inspection and runs in this
+    /// process: no child at all. Any other form (debug builds) runs in a raw clone child first
+    /// (a copy that is not position independent crashes only the child).
     static func compiledC() throws(Unavailable) -> StubTemplate {
         guard let start = perftrampoline_c_template_start() else {
             throw Unavailable(description: "no compiled C trampoline in this build")
