@@ -166,7 +166,7 @@ size_t perftrampoline_status(char *PERFTRAMPOLINE_NONNULL buffer, size_t capacit
 static inline perftrampoline_stub PERFTRAMPOLINE_NULLABLE perftrampoline_stub_for(perftrampoline_slot *PERFTRAMPOLINE_NONNULL slot,
                                                                                   const char *PERFTRAMPOLINE_NONNULL name) {
     uintptr_t stub;
-    if (!__atomic_load_n(&perftrampoline_active_flag, __ATOMIC_RELAXED)) return 0;
+    if (!perftrampoline_is_active()) return 0;
     stub = __atomic_load_n(&slot->stub, __ATOMIC_ACQUIRE);
     if (stub) return (perftrampoline_stub)stub;
     return perftrampoline_make_stub(slot, name);
@@ -182,7 +182,7 @@ static inline intptr_t perftrampoline_call(perftrampoline_slot *PERFTRAMPOLINE_N
                                            perftrampoline_evaluator PERFTRAMPOLINE_NONNULL evaluator,
                                            void *PERFTRAMPOLINE_NULLABLE vm, void *PERFTRAMPOLINE_NULLABLE code,
                                            intptr_t argument) {
-    if (__atomic_load_n(&perftrampoline_active_flag, __ATOMIC_RELAXED) != 0) {
+    if (perftrampoline_is_active()) {
         uintptr_t stub = __atomic_load_n(&slot->stub, __ATOMIC_ACQUIRE);
         if (PERFTRAMPOLINE_LIKELY(stub != 0)) return ((perftrampoline_stub)stub)(vm, code, argument, evaluator);
         perftrampoline_stub made = perftrampoline_make_stub(slot, name);
@@ -197,7 +197,7 @@ static inline perftrampoline_stub PERFTRAMPOLINE_NULLABLE perftrampoline_stub_fo
     perftrampoline_slot *PERFTRAMPOLINE_NONNULL slot, perftrampoline_name_writer PERFTRAMPOLINE_NONNULL writer,
     void *PERFTRAMPOLINE_NULLABLE vm, void *PERFTRAMPOLINE_NULLABLE code) {
     uintptr_t stub;
-    if (!__atomic_load_n(&perftrampoline_active_flag, __ATOMIC_RELAXED)) return 0;
+    if (!perftrampoline_is_active()) return 0;
     stub = __atomic_load_n(&slot->stub, __ATOMIC_ACQUIRE);
     if (stub) return (perftrampoline_stub)stub;
     return perftrampoline_make_stub_lazy(slot, writer, vm, code);
@@ -210,7 +210,7 @@ static inline intptr_t perftrampoline_call_lazy(perftrampoline_slot *PERFTRAMPOL
                                                 perftrampoline_evaluator PERFTRAMPOLINE_NONNULL evaluator,
                                                 void *PERFTRAMPOLINE_NULLABLE vm, void *PERFTRAMPOLINE_NULLABLE code,
                                                 intptr_t argument) {
-    if (__atomic_load_n(&perftrampoline_active_flag, __ATOMIC_RELAXED) != 0) {
+    if (perftrampoline_is_active()) {
         uintptr_t stub = __atomic_load_n(&slot->stub, __ATOMIC_ACQUIRE);
         if (PERFTRAMPOLINE_LIKELY(stub != 0)) return ((perftrampoline_stub)stub)(vm, code, argument, evaluator);
         perftrampoline_stub made = perftrampoline_make_stub_lazy(slot, writer, vm, code);
