@@ -330,7 +330,7 @@ final class LockedBox<Value>: @unchecked Sendable {
     func jitdumpModeRenamesReleasedStubsAndCompacts() throws {
         let dir = makeScratchDirectory()
         defer { removeTree(dir) }
-        let core = PrivateCore(directory: dir)
+        let core = PrivateCore(directory: dir, releasedStubBound: 0)
         try core.core.activateLocked(.jitDump)
         let keep = TestCodeObject(name: "toy::kept:rename.toy")
         #expect(core.stub(for: keep) != nil)
@@ -420,9 +420,10 @@ final class LockedBox<Value>: @unchecked Sendable {
 struct PrivateCore {
     let core: ProfilingCore
 
-    init(directory: String) {
+    init(directory: String, releasedStubBound: Int = ReleasedStubs.defaultBound) {
         // Deletion checked on every first entry, so a test may delete a file and go on at once.
-        self.init(core: ProfilingCore(mapDirectory: directory, dumpDirectory: directory, deletionCheckInterval: 0))
+        self.init(core: ProfilingCore(mapDirectory: directory, dumpDirectory: directory, deletionCheckInterval: 0,
+                                      releasedStubBound: releasedStubBound))
     }
 
     init(core: ProfilingCore) {

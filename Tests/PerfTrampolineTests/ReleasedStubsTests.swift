@@ -20,6 +20,30 @@ import Testing
         #expect(pool.take(named: name("a")) == 0x100)
     }
 
+    /// Issue 23: renames take the least recently released stub; a stub taken back by its name
+    /// (or released again later) is not offered in its old place.
+    @Test func theLeastRecentlyReleasedIsRenamedFirst() {
+        var pool = ReleasedStubs()
+        let names: [UInt: [UInt8]] = [0x100: name("a"), 0x200: name("b"), 0x300: name("c")]
+        for address in [0x100, 0x200, 0x300] as [UInt] { pool.add(address, name: names[address]!, renamable: true) }
+        #expect(pool.renamableCount == 3)
+        #expect(pool.take(named: name("a")) == 0x100)
+        pool.add(0x100, name: name("a"), renamable: true)  // released again: now the newest
+        #expect(pool.takeRenamable(isRenamable: { _ in true }, name: { names[$0]! }) == 0x200)
+        #expect(pool.takeRenamable(isRenamable: { _ in true }, name: { names[$0]! }) == 0x300)
+        #expect(pool.takeRenamable(isRenamable: { _ in true }, name: { names[$0]! }) == 0x100)
+        #expect(pool.renamableCount == 0 && pool.isEmpty)
+        // 100,000 rounds of reuse by name (each leaves a stale element behind, compacted away).
+        var wrong = 0
+        for _ in 0..<100_000 {
+            pool.add(0x100, name: name("a"), renamable: true)
+            if pool.take(named: name("a")) != 0x100 { wrong += 1 }
+        }
+        #expect(wrong == 0)
+        pool.add(0x200, name: name("b"), renamable: true)
+        #expect(pool.takeRenamable(isRenamable: { _ in true }, name: { names[$0]! }) == 0x200)
+    }
+
     @Test func aStubAMapCaughtUpWithStaysReusableByName() {
         var pool = ReleasedStubs()
         pool.add(0x100, name: name("a"), renamable: true)

@@ -60,8 +60,10 @@ import TestSupport
     @Test func jitdumpModeRenamesAReleasedStub() throws {
         let dir = try Harness.writeTemporary("").dir
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        // No released stub kept for its own name (debug seam): every new name takes the one.
         let outcome = try Harness.toy(["-Xperf_jit", Self.churn, "3000", "3000", "fork"],
-                                      environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_JITDUMP_DIR": dir]))
+                                      environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_JITDUMP_DIR": dir,
+                                                                             "PERFTRAMPOLINE_KEEP_RELEASED": "0"]))
         let pid = Int32(value("pid", in: outcome.stdout) ?? "") ?? -1
         let child = Int32(value("child pid", in: outcome.stdout) ?? "") ?? -1
         defer { Harness.removeFiles(of: pid); Harness.removeFiles(of: child) }
@@ -87,6 +89,44 @@ import TestSupport
         #expect(childNames.sorted() == ["<module>", "f2999", "helper", "in_child"],
                 "one record per stub, under its current name: \(childNames)")
         #expect(Set(childDump.loads.map(\.codeAddress)).count == childDump.loads.count)
+    }
+
+    /// Issue 23: two names created, called and freed in turn, 1,000 rounds. Each keeps a
+    /// released stub for its own name (up to the bound of 64), so the dump gets one record per
+    /// name, not one per round (2,000 before), and the process two stubs for them.
+    @Test func jitdumpPingPongReusesByNameInsteadOfRenaming() throws {
+        let dir = try Harness.writeTemporary("").dir
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let outcome = try Harness.toy(["-Xperf_jit", Self.churn, "1000", "2"],
+                                      environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_JITDUMP_DIR": dir]))
+        let pid = Int32(value("pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: pid) }
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(value("wrong", in: outcome.stdout) == "0")
+        #expect(stubs(in: outcome.stdout) == 4, "<module>, helper and one per name")
+        let dump = try JitDumpReader(path: "\(dir)/jit-\(pid).dump")
+        let churned = dump.loads.filter { $0.name.hasSuffix(":churn") }
+        #expect(churned.map(\.name) == ["toy::f0:churn", "toy::f1:churn"], "\(churned.count) records")
+    }
+
+    /// Past the bound, the least recently released stub is the one renamed: 200 names in turn,
+    /// then the first name again finds its stub gone (renamed) while the newest are kept.
+    @Test func pastTheBoundTheOldestReleaseIsRenamed() throws {
+        let dir = try Harness.writeTemporary("").dir
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let outcome = try Harness.toy(["-Xperf_jit", Self.churn, "200", "200"],
+                                      environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_JITDUMP_DIR": dir]))
+        let pid = Int32(value("pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: pid) }
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(stubs(in: outcome.stdout) == 2 + 64, "<module>, helper and the 64 kept")
+        let dump = try JitDumpReader(path: "\(dir)/jit-\(pid).dump")
+        let churned = dump.loads.filter { $0.name.hasSuffix(":churn") }
+        #expect(churned.count == 200, "one record per name")
+        // f64 is the first rename; it takes f0's stub, the least recently released.
+        let address = Dictionary(churned.map { ($0.name, $0.codeAddress) }, uniquingKeysWith: { $1 })
+        #expect(address["toy::f64:churn"] == address["toy::f0:churn"])
+        #expect(address["toy::f65:churn"] == address["toy::f1:churn"])
     }
 
     /// A stub a perf map names keeps its name even in jitdump mode: the map has no timestamps.
@@ -123,7 +163,8 @@ import TestSupport
         guard Perf.available() else { return }
         let dir = try Harness.writeTemporary("").dir
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (samples, outcome) = try Perf.profile(Harness.toyvm, ["-Xperf_jit", Self.reuseSpin, "700"], jitdump: true, in: dir)
+        let (samples, outcome) = try Perf.profile(Harness.toyvm, ["-Xperf_jit", Self.reuseSpin, "700"], jitdump: true,
+                                                     environment: ["PERFTRAMPOLINE_KEEP_RELEASED": "0"], in: dir)
         #expect(outcome.stdout.contains("alpha ran true\nbeta ran true\n"))
         #expect(stubs(in: outcome.stdout) == 3, "<module>, spin and the stub alpha and beta share")
         let alpha = "toy::alpha:<compile>", beta = "toy::beta:<compile>", spin = "toy::spin:\(Self.reuseSpin)"

@@ -32,7 +32,8 @@ public final class PerfSupport: @unchecked Sendable {
     let lock = ForkSafeLock()
     let core = ProfilingCore(effects: ProfilingCore.ProcessEffects(
         setActiveFlag: { perftrampoline_set_active_flag($0 ? 1 : 0) },
-        installForkHandlers: { ForkHandlers.install() }))
+        installForkHandlers: { ForkHandlers.install() }),
+        releasedStubBound: Environment.current.keptReleasedStubs ?? ReleasedStubs.defaultBound)
 
     private init() {}
 

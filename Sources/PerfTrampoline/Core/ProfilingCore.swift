@@ -55,9 +55,13 @@ final class ProfilingCore {
     let effects: ProcessEffects
     /// How often (ns) a first entry checks whether the current file was deleted.
     let deletionCheckInterval: UInt64
+    /// Jitdump mode: renamable released stubs kept for their own names before the least
+    /// recently released one is renamed (``ReleasedStubs/defaultBound``).
+    let releasedStubBound: Int
 
     init(mapDirectory: String = "/tmp", dumpDirectory: String = JitDumpFile.directory, effects: ProcessEffects = .none,
-         deletionCheckInterval: UInt64 = 100_000_000) {
+         deletionCheckInterval: UInt64 = 100_000_000, releasedStubBound: Int = ReleasedStubs.defaultBound) {
+        self.releasedStubBound = releasedStubBound
         self.mapDirectory = mapDirectory
         self.dumpDirectory = dumpDirectory
         self.effects = effects
@@ -88,7 +92,10 @@ final class ProfilingCore {
                 publish(reused)
                 return UnsafeRawPointer(bitPattern: reused)
             }
-            if mode == .jitDump, let renamed = renameReleasedStubLocked(to: sanitized, warning: &warning) {
+            // Renamed only past the bound: below it a new stub costs one record, as a rename
+            // does, and keeps the released ones for their own names.
+            if mode == .jitDump, releasedStubs.renamableCount >= releasedStubBound,
+               let renamed = renameReleasedStubLocked(to: sanitized, warning: &warning) {
                 publish(renamed)
                 return UnsafeRawPointer(bitPattern: renamed)
             }

@@ -20,6 +20,9 @@ struct Environment: Sendable {
     let jitDumpDirectory: String
     /// `PERFTRAMPOLINE_FAULT` (debug builds only; see ``InjectedFaults``).
     let faults: String?
+    /// `PERFTRAMPOLINE_KEEP_RELEASED` (debug builds only): the shared core's
+    /// ``ReleasedStubs/defaultBound``, so that tests can make renames happen at once.
+    let keptReleasedStubs: Int?
 
     static let current = Environment()
 
@@ -30,8 +33,10 @@ struct Environment: Sendable {
         jitDumpDirectory = Self.read("PERFTRAMPOLINE_JITDUMP_DIR") ?? "/tmp"
         #if DEBUG
         faults = Self.read("PERFTRAMPOLINE_FAULT")
+        keptReleasedStubs = Self.read("PERFTRAMPOLINE_KEEP_RELEASED").flatMap { Int($0) }
         #else
         faults = nil
+        keptReleasedStubs = nil
         #endif
     }
 
