@@ -379,6 +379,39 @@ final class LockedBox<Value>: @unchecked Sendable {
         #expect(text.hasSuffix(" toy::hot:deleted.toy\n") && text.split(separator: "\n").count == 1, "\(text)")
     }
 
+    /// Issue 23: in jitdump mode another generator's entry goes to a perf map that leaves the
+    /// stubs out, so a released stub can still be renamed (before, the map was given every
+    /// stub and none could be renamed again). Back in perf-map mode the map gets the stubs,
+    /// each under its current name only; a stub named while in perf-map mode stays pinned.
+    @Test(.enabled(if: PerfSupportTests.jitDumpWorks, "the forced backend has no unwind description (jitdump mode needs one)"))
+    func anExternalEntryInJitdumpModeLeavesStubsRenamable() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let core = PrivateCore(directory: dir, releasedStubBound: 0)
+        try core.core.activateLocked(.perfMap)
+        let pinned = TestCodeObject(name: "toy::pinned:external.toy")
+        let pinnedStub = try #require(core.stub(for: pinned))
+        try core.core.activateLocked(.jitDump)
+        let first = TestCodeObject(name: "toy::first:external.toy")
+        let firstStub = try #require(core.stub(for: first))
+        core.release(pinned)
+        core.release(first)
+        try core.core.writeExternalEntryLocked(address: 0x1000, size: 16, sanitizedName: Array("other_jit".utf8))
+        let path = "\(dir)/perf-\(getpid()).map"
+        let before = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ")[2] }
+        #expect(before == ["toy::pinned:external.toy", "other_jit"], "the jitdump mode's stub left out: \(before)")
+        let second = TestCodeObject(name: "toy::second:external.toy")
+        let secondStub = try #require(core.stub(for: second))
+        #expect(unsafeBitCast(secondStub, to: UInt.self) == unsafeBitCast(firstStub, to: UInt.self), "renamed")
+        #expect(unsafeBitCast(secondStub, to: UInt.self) != unsafeBitCast(pinnedStub, to: UInt.self), "the map names it")
+        try core.core.writeExternalEntryLocked(address: 0x2000, size: 16, sanitizedName: Array("other_jit2".utf8))
+        try core.core.activateLocked(.perfMap)
+        let names = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ")[2] }
+        #expect(names == ["toy::pinned:external.toy", "other_jit", "other_jit2", "toy::second:external.toy"], "\(names)")
+        let lines = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(!lines.contains("toy::first:"), "a superseded name never reaches the map")
+    }
+
     /// Issue 23: a host that copied a slot and releases both copies gives the stub back once:
     /// two new code objects of that name then get two different stubs.
     @Test func releasingACopiedSlotTwiceGivesTheStubBackOnce() throws {

@@ -49,6 +49,7 @@ extension ProfilingCore {
             case .off: break
             case .perfMap:
                 if let perfMap {
+                    try perfMap.includeStubs(from: registry)
                     try perfMap.catchUp(with: registry)
                 } else {
                     perfMap = try PerfMapFile(processID: System.processID, registry: registry, directory: mapDirectory)

@@ -133,8 +133,7 @@ final class ProfilingCore {
 
     /// Whether a perf map names registry entry `index` (so its address keeps that name).
     func isInPerfMapLocked(_ index: Int) -> Bool {
-        guard let perfMap else { return false }
-        return index < perfMap.writtenCount
+        perfMap?.namesStub(at: index) ?? false
     }
 
     /// Jitdump mode: gives a released stub that no perf map names the new name `sanitized`
@@ -168,17 +167,22 @@ final class ProfilingCore {
     func compactRegistryIfWorthItLocked() {
         guard registry.supersededCount >= 1024, registry.supersededCount * 2 > registry.count else { return }
         let position = registry.compact()
-        if let perfMap { perfMap.writtenCount = position[perfMap.writtenCount] }
+        if let perfMap {
+            perfMap.writtenCount = position[perfMap.writtenCount]
+            perfMap.stubsLeftOutFrom = perfMap.stubsLeftOutFrom.map { position[$0] }
+        }
         if let jitDump { jitDump.writtenCount = position[jitDump.writtenCount] }
         stubIndex = registry.stubIndex()
     }
 
     /// Announces another generator's code: kept in the registry, written to the perf map (opened
-    /// if need be; the process then owns a map, so fork handling is arranged).
+    /// if need be; the process then owns a map, so fork handling is arranged). Outside perf-map
+    /// mode the map leaves stubs out, so that they stay renamable.
     func writeExternalEntryLocked(address: UInt, size: UInt, sanitizedName: [UInt8]) throws(PerfSupportError) {
         _ = adoptUnseenForkLocked()
         registry.append(address: address, size: size, origin: .external, sanitizedName: sanitizedName)
         if let perfMap {
+            if mode != .perfMap { perfMap.leaveStubsOut() }
             do {
                 try writeNewestEntryLocked(to: perfMap)
             } catch {
@@ -186,7 +190,8 @@ final class ProfilingCore {
             }
         } else {
             do {
-                perfMap = try PerfMapFile(processID: System.processID, registry: registry, directory: mapDirectory)
+                perfMap = try PerfMapFile(processID: System.processID, registry: registry, directory: mapDirectory,
+                                          leavingStubsOut: mode != .perfMap)
             } catch {
                 registry.removeLast()
                 throw .setupFailed(error)

@@ -2,22 +2,61 @@
 /// already has all at once (written aside, then renamed into place); later entries are
 /// appended with one `write(2)` each on an `O_APPEND` descriptor, before the code they name
 /// can run.
+///
+/// Outside perf-map mode the map holds only other generators' entries (announced through
+/// `writePerfMapEntry`): a stub the map named could never be renamed (a map has no
+/// timestamps), so in jitdump mode one external entry would freeze every stub's name
+/// (issue 23). The stubs left out are written, under their current names, when perf-map mode
+/// comes back.
 final class PerfMapFile: SymbolSink {
+    /// The registry position from which stubs were left out, or nil when the file holds every
+    /// entry before `writtenCount`.
+    var stubsLeftOutFrom: Int?
 
     /// perf looks only in /tmp; `TMPDIR` is deliberately not consulted.
     static func path(forProcess pid: Int32, in directory: String = "/tmp") -> String {
         "\(directory)/perf-\(pid).map"
     }
 
-    /// Creates and claims the map of `processID`, holding every entry of `registry`.
-    init(processID: Int32, registry: SymbolRegistry, directory: String = "/tmp") throws(OwnedFile.Refusal) {
+    /// Creates and claims the map of `processID`, holding every entry of `registry` (but its
+    /// stubs if `leavingStubsOut`).
+    init(processID: Int32, registry: SymbolRegistry, directory: String = "/tmp", leavingStubsOut: Bool = false)
+        throws(OwnedFile.Refusal) {
         var lines: [UInt8] = []
-        for index in 0..<registry.count where !registry[index].superseded { PerfMapLine.append(registry[index], to: &lines) }
+        for index in 0..<registry.count {
+            let entry = registry[index]
+            if !entry.superseded && !(leavingStubsOut && entry.origin == .stub) { PerfMapLine.append(entry, to: &lines) }
+        }
         let file = try OwnedFile.create(Self.path(forProcess: processID, in: directory), access: .append, initialContent: lines)
         super.init(file: file, writtenCount: registry.count)
+        if leavingStubsOut { stubsLeftOutFrom = 0 }
     }
 
     override func encode(_ entry: SymbolRegistry.Entry, into buffer: inout [UInt8]) {
+        if stubsLeftOutFrom != nil && entry.origin == .stub { return }
         PerfMapLine.append(entry, to: &buffer)
+    }
+
+    /// From now on, stubs are left out.
+    func leaveStubsOut() {
+        if stubsLeftOutFrom == nil { stubsLeftOutFrom = writtenCount }
+    }
+
+    /// Writes the stubs left out (those still current) in one append, all or nothing, and
+    /// writes stubs again from now on.
+    func includeStubs(from registry: borrowing SymbolRegistry) throws(SystemCallError) {
+        guard let start = stubsLeftOutFrom else { return }
+        var lines: [UInt8] = []
+        for index in start..<writtenCount {
+            let entry = registry[index]
+            if entry.origin == .stub && !entry.superseded { PerfMapLine.append(entry, to: &lines) }
+        }
+        if !lines.isEmpty { try file.append(lines) }
+        stubsLeftOutFrom = nil
+    }
+
+    /// Whether the file names stub entry `index` (its address then keeps that name).
+    func namesStub(at index: Int) -> Bool {
+        index < min(writtenCount, stubsLeftOutFrom ?? .max)
     }
 }
