@@ -29,6 +29,15 @@ else
     echo "warning: the patched Lua could not be built; LuaTests will skip (or fail under PERFTRAMPOLINE_REQUIRE_PERF=1)" >&2
 fi
 
+# QuickJS 2025-04-26 with PerfTrampoline, from Debian sid's source, against the installed
+# library (QuickJSTests).
+echo "==> Examples/QuickJS/build.sh"
+if bash Examples/QuickJS/build.sh "$install_root/prefix" "$install_root/quickjs"; then
+    export PERFTRAMPOLINE_QUICKJS_DIR="$install_root/quickjs"
+else
+    echo "warning: the patched QuickJS could not be built; QuickJSTests will skip (or fail under PERFTRAMPOLINE_REQUIRE_PERF=1)" >&2
+fi
+
 # A separate package depending on this one by path (SwiftEmbeddingTests profiles it).
 echo "==> swift build (Examples/SwiftEmbedding, a dependent package)"
 swift build -c release --package-path Examples/SwiftEmbedding
