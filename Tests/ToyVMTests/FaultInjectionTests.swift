@@ -73,7 +73,7 @@ import TestSupport
     }
 
     @Test func staleFileOfARecycledPidIsReplaced() throws {
-        let outcome = try Harness.run("/bin/sh", ["-c", "echo 'dead 1 stale' > /tmp/perf-$$.map && exec \(Harness.toyvm) -Xperf \(Self.probe)"])
+        let outcome = try Harness.run("/bin/sh", ["-c", "echo 'dead 1 stale' > /tmp/perf-$$.map && touch -d 2001-09-09 /tmp/perf-$$.map && exec \(Harness.toyvm) -Xperf \(Self.probe)"])
         defer { Harness.removeFiles(of: outcome.pid) }
         #expect(outcome.stderr.isEmpty)
         let lines = try #require(Harness.mapLines(outcome.pid))

@@ -132,6 +132,67 @@ import Testing
         #expect(ForkTests.value("mode", in: envOn.stdout) == "1", "\(envOn.stdout)")
     }
 
+    /// Issue 24: the host's own JIT appends to the perf map before, between and after the
+    /// library's entries (Programs/neighbours.c), in perf-map mode and across a switch from
+    /// jitdump mode, and with the disk "full" (RLIMIT_FSIZE) for the library's second entry.
+    /// Before: activation truncated the host's first line, the switch renamed a fresh map over
+    /// it, and later host lines went to the unlinked file.
+    @Test(arguments: ["perf", "jitdump"], [false, true])
+    func theHostsOwnMapLinesSurvive(mode: String, fullDisk: Bool) throws {
+        guard let prefix = Self.installed() else { return }
+        let dir = try Harness.writeTemporary("").dir
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let host = try Self.buildNeighbours(prefix: prefix, in: dir)
+        let outcome = try Harness.run(host, ["host", mode] + (fullDisk ? ["fsize"] : []),
+                                      environment: Harness.cleanEnvironment())
+        let pid = Int32(ForkTests.value("pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: pid) }
+        #expect(outcome.status == 0)
+        #expect(ForkTests.value("sum", in: outcome.stdout) == "8", "profiling never changes a result")
+        let ours = mode == "perf" ? ["jit_before", "c::first", "jit_between", "c::second", "jit_after"]
+                                  : ["jit_before", "jit_between", "c::first", "c::second", "jit_after"]
+        if fullDisk {
+            #expect(Harness.mapNames(pid) == ours.filter { $0 != "c::second" })
+            #expect(outcome.stderr.hasPrefix("perftrampoline: warning: perf support disabled: ")
+                    && outcome.stderr.split(separator: "\n").count == 1, "\(outcome.stderr)")
+        } else {
+            #expect(Harness.mapNames(pid) == ours)
+            #expect(outcome.stderr.isEmpty, "\(outcome.stderr)")
+        }
+    }
+
+    /// Issue 24: two copies of the library in one process (a plugin linked to the shared
+    /// library, another carrying the static archive) both name their functions in the one map.
+    /// Before: the second was refused ("in use by another live process") and named nothing.
+    @Test func twoCopiesInOneProcessShareTheMap() throws {
+        guard let prefix = Self.installed() else { return }
+        let dir = try Harness.writeTemporary("").dir
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let host = try Self.buildNeighbours(prefix: prefix, in: dir)
+        let outcome = try Harness.run(host, ["plugins", dir], environment: Harness.cleanEnvironment())
+        let pid = Int32(ForkTests.value("pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: pid) }
+        #expect(outcome.status == 0 && outcome.stderr.isEmpty, "\(outcome.stderr)")
+        #expect(ForkTests.value("sum", in: outcome.stdout) == "82")
+        #expect(Harness.mapNames(pid) == ["c::plugin_a", "c::plugin_b"])
+    }
+
+    /// Programs/neighbours.c as a host and as its two plugins (one per library artifact).
+    static func buildNeighbours(prefix: String, in dir: String) throws -> String {
+        let source = Harness.programs.appendingPathComponent("neighbours.c").path
+        let builds: [(String, [String])] = [
+            ("\(dir)/neighbours", ["-ldl"] + (try flags("perftrampoline", prefix: prefix))),
+            ("\(dir)/plugin_a.so", ["-shared", "-fPIC", "-DPLUGIN=plugin_a"] + (try flags("perftrampoline", prefix: prefix))),
+            ("\(dir)/plugin_b.so", ["-shared", "-fPIC", "-DPLUGIN=plugin_b", "-Wl,-Bsymbolic"]
+                + (try flags("perftrampoline-static", prefix: prefix))),
+        ]
+        for (output, extra) in builds {
+            let gcc = try Harness.run("/usr/bin/gcc", ["-O2", "-Wall", "-Werror", source, "-o", output] + extra)
+            #expect(gcc.status == 0, "\(gcc.stderr)")
+        }
+        return builds[0].0
+    }
+
     /// Issue 24: a plugin loads the library with dlopen, installs the signal switch, and is
     /// unloaded; the signal must not then jump into unmapped code. The shared library is linked
     /// `-z nodelete` (Scripts/install.sh), so dlclose keeps it mapped and the handler valid.

@@ -93,6 +93,8 @@ enum System {
         let mode: UInt32
         /// Which file: device and inode.
         let identity: FileIdentity
+        /// Last modification, nanoseconds since the epoch.
+        let modified: Int64
     }
 
     struct FileIdentity: Equatable {
@@ -105,7 +107,16 @@ enum System {
         guard fstat(fd, &info) == 0 else { throw SystemCallError(call: "fstat", subject: path, code: errno) }
         return FileStatus(isRegular: (info.st_mode & S_IFMT) == S_IFREG, owner: UInt32(info.st_uid),
                           links: Int(info.st_nlink), size: Int(info.st_size), mode: UInt32(info.st_mode) & 0o7777,
-                          identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
+                          identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)),
+                          modified: modificationNanoseconds(info))
+    }
+
+    private static func modificationNanoseconds(_ info: stat) -> Int64 {
+        #if canImport(Darwin)
+        Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
+        #else
+        Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        #endif
     }
 
     /// The file `path` names now (`lstat`: a link is not followed), or nil if none.
@@ -163,7 +174,11 @@ enum System {
     /// A write that would cross the file-size limit (`ulimit -f`, `RLIMIT_FSIZE`) is refused with
     /// `EFBIG` before any byte is written: the kernel would otherwise raise SIGXFSZ, whose default
     /// action kills the host. A failure to name code must never stop the program (issue 24).
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemCallError) {
+    /// Writes all of `bytes`; `written` counts what reached the file (so that a caller can cut
+    /// back exactly that after a failure part-way).
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String, written progress: inout Int)
+        throws(SystemCallError) {
+        progress = 0
         if InjectedFaults.active.contains(.write) {
             throw SystemCallError(call: "write", subject: path, code: ENOSPC)
         }
@@ -198,6 +213,7 @@ enum System {
             }
             #endif
             offset += written
+            progress = offset
         }
     }
 

@@ -12,7 +12,21 @@
 ///   lock we get was left by an earlier process with our (recycled) pid: it is stale, and is
 ///   truncated and set back to mode 0600 (whatever mode, setuid bit included, it had).
 /// - Mode 0600, `O_CLOEXEC`, so an exec'd child inherits neither the descriptor nor the claim.
+/// - **Shared** (the perf map, which any code generator in the process may append to by
+///   convention; issue 24): a locked file whose lock this very process holds (a second copy of
+///   the library) is appended to, not refused; an unlocked file modified since this process
+///   started is a live neighbour's (another JIT, CPython), not a recycled pid's, and is
+///   appended to, never truncated or renamed over. A shared file is cut back only by what one
+///   failed write of ours added.
 enum OwnedFile {
+    /// Whether other writers in this process may hold the same file.
+    enum Sharing {
+        /// Ours alone (the jitdump: one header, one writer).
+        case exclusive
+        /// The perf map: appended to by whoever generates code in the process.
+        case withThisProcess
+    }
+
     /// Why a symbol file was not opened; `underlying` keeps the failed call and its errno.
     struct Refusal: Error, CustomStringConvertible {
         let description: String
@@ -25,15 +39,15 @@ enum OwnedFile {
     /// locked file with one link. Otherwise the file was replaced or unlinked between our
     /// open and our lock (its owner renamed a fresh copy over it and closed the old one): we
     /// hold the lock of a file nobody sees, and try again on what the path names now.
-    static func claim(_ path: String, access: System.Access) throws(Refusal) -> SymbolFile {
+    static func claim(_ path: String, access: System.Access, sharing: Sharing = .exclusive) throws(Refusal) -> SymbolFile {
         for _ in 0..<8 {
-            if let file = try claimOnce(path, access: access) { return file }
+            if let file = try claimOnce(path, access: access, sharing: sharing) { return file }
         }
         throw Refusal(description: "\(path) was replaced 8 times while we claimed it; leaving it untouched")
     }
 
     /// One attempt: the claimed file, or nil if the path stopped naming it before the lock.
-    private static func claimOnce(_ path: String, access: System.Access) throws(Refusal) -> SymbolFile? {
+    private static func claimOnce(_ path: String, access: System.Access, sharing: Sharing) throws(Refusal) -> SymbolFile? {
         let fd: Int32
         do {
             fd = try System.openForWriting(path, access: access)
@@ -57,14 +71,32 @@ enum OwnedFile {
             #if DEBUG
             if let race = InjectedFaults.betweenOpenAndLock.withLock({ $0 }) { race(path) }
             #endif
-            guard try System.lockExclusively(fd, path: path) else {
-                throw Refusal(description: "\(path) is in use by another live process (one with our pid in another pid "
-                              + "namespace sharing /tmp?); leaving it untouched")
+            let lockedByUs = try System.lockExclusively(fd, path: path)
+            let ourProcessHoldsIt = !lockedByUs && System.processHoldsFileLock(info.identity)
+            if !lockedByUs && !(ourProcessHoldsIt && sharing == .withThisProcess) {
+                throw Refusal(description: ourProcessHoldsIt
+                    ? "\(path) is held by another copy of PerfTrampoline in this process (a plugin linked to its own "
+                        + "copy?); only the perf map is shared between copies, so it is left untouched"
+                    : "\(path) is in use by another live process (one with our pid in another pid namespace sharing "
+                        + "/tmp?); leaving it untouched")
             }
             let locked = try System.status(fd, path: path)
             guard locked.links == 1, System.identity(at: path) == locked.identity else {
                 System.close(fd)
                 return nil
+            }
+            // Another copy of the library in this process holds the map: append beside it.
+            if ourProcessHoldsIt {
+                System.clearNonBlocking(fd)
+                return SymbolFile(path: path, descriptor: fd, isShared: true)
+            }
+            if sharing == .withThisProcess, locked.size != 0, let started = System.processStartNanoseconds(),
+               locked.modified >= started {
+                // Written since we started, by no process that locks it: a neighbour in this
+                // process (our pid is ours alone in this namespace while we live).
+                if info.mode != 0o600 { try System.setOwnerOnlyMode(fd, path: path) }
+                System.clearNonBlocking(fd)
+                return SymbolFile(path: path, descriptor: fd, isShared: true)
             }
             if info.size != 0 { try System.truncate(fd, to: 0, path: path) }
             if info.mode != 0o600 { try System.setOwnerOnlyMode(fd, path: path) }
@@ -85,9 +117,19 @@ enum OwnedFile {
     /// Claims `path` and gives it `initialContent` atomically: the content is written to a
     /// private file beside it, which is then renamed over the claimed one. A process killed
     /// half-way (a fork child copying 100,000 entries) leaves the path empty, never a torn line.
-    static func create(_ path: String, access: System.Access, initialContent: [UInt8]) throws(Refusal) -> SymbolFile {
-        let claimed = try claim(path, access: access)
+    static func create(_ path: String, access: System.Access, initialContent: [UInt8], sharing: Sharing = .exclusive)
+        throws(Refusal) -> SymbolFile {
+        let claimed = try claim(path, access: access, sharing: sharing)
         guard !initialContent.isEmpty else { return claimed }
+        if claimed.isShared {
+            // Other writers' lines stay where they are: ours follow them, in whole lines.
+            do {
+                try appendInChunks(initialContent, to: claimed)
+            } catch {
+                throw Refusal(description: "\(error)", underlying: error)
+            }
+            return claimed
+        }
         let temporary = temporaryPath(for: path)
         let file: SymbolFile
         do {
@@ -107,6 +149,17 @@ enum OwnedFile {
         withExtendedLifetime(claimed) {}
         file.didRename(to: path)
         return file
+    }
+
+    /// Appends `content` (whole lines) in writes of at most 1 MiB, each cut at a newline.
+    private static func appendInChunks(_ content: [UInt8], to file: SymbolFile) throws(SystemCallError) {
+        var start = 0
+        while start < content.count {
+            var end = min(start + (1 << 20), content.count)
+            if end < content.count, let newline = content[start..<end].lastIndex(of: UInt8(ascii: "\n")) { end = newline + 1 }
+            try file.append(Array(content[start..<end]))
+            start = end
+        }
     }
 
     /// `/tmp/perf-12.map` → `/tmp/.perf-12.map.partial`.

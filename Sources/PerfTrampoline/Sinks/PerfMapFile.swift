@@ -27,7 +27,8 @@ final class PerfMapFile: SymbolSink {
             let entry = registry[index]
             if !entry.superseded && !(leavingStubsOut && entry.origin == .stub) { PerfMapLine.append(entry, to: &lines) }
         }
-        let file = try OwnedFile.create(Self.path(forProcess: processID, in: directory), access: .append, initialContent: lines)
+        let file = try OwnedFile.create(Self.path(forProcess: processID, in: directory), access: .append,
+                                        initialContent: lines, sharing: .withThisProcess)
         super.init(file: file, writtenCount: registry.count)
         if leavingStubsOut { stubsLeftOutFrom = 0 }
     }

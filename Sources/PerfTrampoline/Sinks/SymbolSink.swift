@@ -46,7 +46,9 @@ class SymbolSink {
 
     /// Appends every registry entry this file does not hold yet (except those a rename
     /// superseded: their time is over), in writes of at most 1 MiB (a single new entry is one
-    /// `write(2)`). All or nothing: on failure the file and the cursor are back where they were.
+    /// `write(2)`). All or nothing: on failure the file and the cursor are back where they were;
+    /// a shared file (``SymbolFile/isShared``) keeps the whole writes that succeeded, with the
+    /// cursor after them (cutting them back could take another writer's lines with them).
     final func catchUp(with registry: borrowing SymbolRegistry) throws(SystemCallError) {
         let start = mark
         var position = writtenCount
@@ -65,7 +67,7 @@ class SymbolSink {
                 }
             }
         } catch {
-            rollback(to: start)
+            if !file.isShared { rollback(to: start) }
             throw error
         }
     }
