@@ -153,6 +153,28 @@ import TestSupport
         }
     }
 
+    /// Issue 23: the randomized interleaving (Tests/ForkProbe/interleaving.c): 4 threads create,
+    /// call and release code objects while the switch's signal toggles profiling at random and
+    /// the process forks 3 times; each child goes on alone, then every process switches on and
+    /// must name every stub it can run under its current name, with every result right. Three
+    /// fresh seeds per mode on each run (printed, to replay: `ForkProbe random SEED MODE`).
+    @Test(arguments: ["perf", "jitdump"])
+    func randomInterleavingsKeepEveryProcessNamed(mode: String) throws {
+        for _ in 0..<3 {
+            let seed = UInt32.random(in: 1...UInt32.max)
+            let outcome = try Harness.run(Self.forkProbe, ["random", "\(seed)", mode], environment: Harness.cleanEnvironment([:]),
+                                          timeLimit: 120)
+            let pid = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
+            defer { Harness.removeFiles(of: pid) }
+            #expect(outcome.status == 0, "seed \(seed) \(mode): \(outcome.stderr)")
+            #expect(Self.value("child exits", in: outcome.stdout) == "0 0 0", "seed \(seed) \(mode): \(outcome.stderr)")
+            #expect(Self.value("wrong", in: outcome.stdout) == "0", "seed \(seed) \(mode)")
+            #expect(Self.value("unnamed", in: outcome.stdout) == "0", "seed \(seed) \(mode): \(outcome.stderr)")
+            #expect(outcome.stderr.isEmpty, "seed \(seed) \(mode): \(outcome.stderr)")
+            print("random interleaving, \(mode), seed \(seed): \(outcome.stdout.split(separator: "\n").joined(separator: "; "))")
+        }
+    }
+
     /// Issue 24: a fork the atfork handlers never see (raw SYS_fork): the child's stub is named
     /// in the child's own map, with the inherited entry; the parent's map never gets it.
     @Test func aRawForkChildWritesItsOwnMap() throws {
