@@ -44,6 +44,31 @@ import Testing
         }
     }
 
+    /// Issue 24: the same limit met in a fork child (its own map, then its own 2,000 functions):
+    /// the child warns once and computes its result; the parent is untouched.
+    @Test(arguments: [["-Xperf"], ["-Xperf_jit"]])
+    func aFileSizeLimitInAForkChildIsOneWarning(flags: [String]) throws {
+        // Declared before the fork, first entered (named) in the child only.
+        let lines = Self.manyFunctions.split(separator: "\n")
+        var source = lines.filter { $0.hasPrefix("fn ") }.joined(separator: "\n")
+        source += "\nfn warm(x) { return x }\nwarm(1)\nprint(\"pid\", getpid())\nlet pid = fork()\nif pid == 0 {\n"
+        source += lines.filter { !$0.hasPrefix("fn ") }.map { "  " + $0 }.joined(separator: "\n")
+        source += "\n  print(\"child pid\", getpid())\n  exit(0)\n}\nprint(\"child status\", wait(pid))\n"
+        let (dir, path) = try Harness.writeTemporary(source, name: "many_in_child.toy")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let outcome = try runLimited(flags, path, blocks: 20)
+        let child = Int32(ForkTests.value("child pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: outcome.pid); Harness.removeFiles(of: child) }
+        #expect(outcome.status == 0, "status \(outcome.status): \(outcome.stderr)")
+        #expect(outcome.stdout.contains("2001000\n"), "\(outcome.stdout)")
+        #expect(ForkTests.value("child status", in: outcome.stdout) == "0", "the child was not killed: \(outcome.stdout)")
+        #expect(outcome.stderr.split(separator: "\n").count == 1 && outcome.stderr.contains("File too large"),
+                "\(outcome.stderr)")
+        if flags == ["-Xperf"] {
+            #expect(Harness.mapNames(outcome.pid).count == 2, "the parent's map: <module> and warm only")
+        }
+    }
+
     /// Issue 23: a host that ignores SIGCHLD (its children are reaped by the kernel) with the c
     /// backend: the backend's start-up self-test must not wait forever for a child.
     @Test(arguments: ["c", "asm"])
