@@ -124,6 +124,15 @@ import Testing
         let longName = "capi::long_" + String(repeating: "x", count: 289)
         #expect(Harness.mapNames(pid) == ["capi::function_0", "capi::function_1", longName])
 
+        // The lazy name across 8 threads entering the same 64 code objects at once.
+        let threads = try Harness.run(program, ["threads"], environment: Harness.cleanEnvironment(), timeLimit: 60)
+        let threadsPid = Int32(ForkTests.value("pid", in: threads.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: threadsPid) }
+        #expect(threads.status == 0, "\(threads.stderr)")
+        #expect(ForkTests.value("writer calls min", in: threads.stdout) == "1 max 1", "\(threads.stdout)")
+        #expect(ForkTests.value("sum", in: threads.stdout) == "\(8 * 200 * (64 + 63 * 64 / 2))")
+        #expect(Harness.mapNames(threadsPid).sorted() == (0..<64).map { "capi::shared_\($0)" }.sorted())
+
         let env = try Harness.run(program, ["env", "-Xperf"], environment: Harness.cleanEnvironment())
         defer { Harness.removeFiles(of: Int32(ForkTests.value("pid", in: env.stdout) ?? "") ?? -1) }
         #expect(ForkTests.value("mode", in: env.stdout) == "0", "argv ignored: \(env.stdout)")

@@ -81,6 +81,9 @@ typedef struct perftrampoline_slot {
  * its full length without the NUL, as snprintf does. Called only on a code object's first entry
  * while profiling is on (perftrampoline_call_lazy, perftrampoline_stub_for_lazy); when the
  * result does not fit, it is called once more with a buffer of the returned length + 1.
+ * Threads entering one code object for the first time at once take turns, so the writer runs
+ * once per code object (twice for a name that needs the larger buffer). It may call the
+ * library, but must not enter code through it (no perftrampoline_call_lazy inside a writer).
  * (Since 1.4.) */
 typedef size_t (*perftrampoline_name_writer)(void *PERFTRAMPOLINE_NULLABLE vm, void *PERFTRAMPOLINE_NULLABLE code,
                                              char *PERFTRAMPOLINE_NONNULL buffer, size_t capacity);

@@ -74,11 +74,19 @@ public func perftrampoline_make_stub(_ slot: UnsafeMutablePointer<perftrampoline
 
 /// C: the cold path of the lazy forms: the host's writer names the code object, then as
 /// ``perftrampoline_make_stub(_:_:)``. A name that does not fit 256 bytes is asked for again in
-/// a buffer of its length.
+/// a buffer of its length. Threads that enter one code object for the first time at once take
+/// turns (the naming lock): the first runs the writer, the others find its stub, so a writer
+/// runs once per code object.
 @_cdecl("perftrampoline_make_stub_lazy")
 public func perftrampoline_make_stub_lazy(_ slot: UnsafeMutablePointer<perftrampoline_slot>,
                                           _ writer: perftrampoline_name_writer,
                                           _ vm: UnsafeMutableRawPointer?, _ code: UnsafeMutableRawPointer?) -> perftrampoline_stub? {
+    let perf = PerfSupport.shared
+    perf.namingLock.lock()
+    defer { perf.namingLock.unlock() }
+    if let existing = UnsafeRawPointer(bitPattern: perftrampoline_slot_load(slot)) {
+        return unsafeBitCast(existing, to: perftrampoline_stub.self)  // another thread named it
+    }
     let name = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { buffer -> String in
         let length = writer(vm, code, buffer.baseAddress!, 256)
         if length < 256 { return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress!, count: Int(length)), as: UTF8.self) }

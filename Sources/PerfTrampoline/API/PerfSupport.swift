@@ -30,6 +30,11 @@ public final class PerfSupport: @unchecked Sendable {
     // path and the signal switch's handler) and slots; everything else is the core's, guarded
     // by `lock`.
     let lock = ForkSafeLock()
+    /// Held around a C host's lazy name writer (``perftrampoline_make_stub_lazy``), so that
+    /// threads entering one code object for the first time at once run its writer exactly once
+    /// (issue 25). Not the registration lock: the writer is host code, and may call the library.
+    /// Taken before `lock`, never after it.
+    let namingLock = ForkSafeLock()
     let core = ProfilingCore(effects: ProfilingCore.ProcessEffects(
         setActiveFlag: { perftrampoline_set_active_flag($0 ? 1 : 0) },
         installForkHandlers: { ForkHandlers.install() }),

@@ -9,7 +9,7 @@ import Darwin
 /// `pthread_atfork` handlers, so every fork path is covered (the host's builtin, a C library,
 /// `posix_spawn` fallbacks), not only one the VM knows about.
 ///
-/// prepare: take the registration lock, so no thread is half-way through naming a stub, and
+/// prepare: take the naming lock (no C name writer half-way) and the registration lock, so no thread is half-way through naming a stub, and
 /// apply any signal-switch request still pending, so that parent and child agree on the mode
 /// (an OFF that arrived just before the fork must not come back on in the child, issue 23).
 /// parent: release it (then log what applying the request said). child: re-create it (its
@@ -19,6 +19,7 @@ enum ForkHandlers {
         pthread_atfork(
             {
                 let perf = PerfSupport.shared
+                perf.namingLock.lock()
                 perf.lock.lock()
                 perf.core.raiseSwitchSignalUnderLockForTests()
                 perf.core.warningBeforeFork = perf.core.applySignalsLocked()
@@ -28,11 +29,13 @@ enum ForkHandlers {
                 let warning = perf.core.warningBeforeFork
                 perf.core.warningBeforeFork = nil
                 perf.lock.unlock()
+                perf.namingLock.unlock()
                 perf.log(warning)
             },
             {
                 let perf = PerfSupport.shared
                 perf.lock.reinitializeInChild()
+                perf.namingLock.reinitializeInChild()
                 perf.core.warningBeforeFork = nil  // the parent logs it
                 // A failure is logged after the lock is released, as everywhere.
                 perf.log(perf.lock.withLock { perf.core.reopenAfterFork() })
