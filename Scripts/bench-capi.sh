@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Instructions per call of the C API's fast paths, counted with callgrind against an installed
+# library (Scripts/install.sh PREFIX), as a C host pays them (issue 25):
+#
+#   Scripts/bench-capi.sh PREFIX
+#
+# One code object called N times through perftrampoline_call (name given on every call) and
+# through perftrampoline_call_lazy (a name writer, called on the first entry only), profiling
+# off and on (perf map); and perftrampoline_release on slots that never had a stub. Each figure
+# is (instructions at 2N - instructions at N) / N, so start-up cancels; the loop and a one-line
+# evaluator are included. The library is counted from an objcopy --strip-debug copy (valgrind
+# 3.19 cannot read clang 21's DWARF 5).
+set -euo pipefail
+prefix="${1:?usage: Scripts/bench-capi.sh PREFIX}"
+command -v valgrind >/dev/null || { echo "error: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp -R "$prefix" "$work/prefix"
+objcopy --strip-debug "$work/prefix/lib/libperftrampoline.so"
+cat > "$work/percall.c" <<'C'
+#include <perftrampoline.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+struct code { perftrampoline_slot slot; const char *name; };
+static intptr_t evaluate(void *vm, void *code, intptr_t a) { (void)vm; (void)code; return a + 1; }
+static size_t writer(void *vm, void *code, char *buffer, size_t capacity) {
+    (void)vm;
+    return (size_t)snprintf(buffer, capacity, "%s", ((struct code *)code)->name);
+}
+int main(int argc, char **argv) {
+    if (argc < 4) return 2;
+    long n = atol(argv[1]);
+    if (strcmp(argv[2], "release") == 0) {
+        perftrampoline_slot *slots = calloc((size_t)n, sizeof *slots);
+        for (long i = 0; i < n; i++) perftrampoline_release(&slots[i]);
+        return 0;
+    }
+    int lazy = strcmp(argv[2], "lazy") == 0;
+    struct code c = {PERFTRAMPOLINE_SLOT_INIT, "c::bench"};
+    if (strcmp(argv[3], "on") == 0 && perftrampoline_activate("perf") != PERFTRAMPOLINE_OK) return 2;
+    intptr_t sum = 0;
+    for (long i = 0; i < n; i++) {
+        sum += lazy ? perftrampoline_call_lazy(&c.slot, writer, evaluate, 0, &c, i)
+                    : perftrampoline_call(&c.slot, c.name, evaluate, 0, &c, i);
+        __asm__ volatile("" ::: "memory");
+    }
+    printf("%ld\n", (long)sum);
+    char map[64];
+    snprintf(map, sizeof map, "/tmp/perf-%d.map", (int)getpid());
+    remove(map);
+    return 0;
+}
+C
+cc -O2 "$work/percall.c" -o "$work/percall" -I"$work/prefix/include" -L"$work/prefix/lib" \
+    -Wl,-rpath,"$work/prefix/lib" -lperftrampoline
+count() {
+    valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$work/percall" "$@" 2>&1 >/dev/null \
+        | sed -n 's/.*refs: *\([0-9,]*\).*/\1/p' | tr -d ,
+}
+per_call() {
+    local one two
+    one="$(count 100000 "$@")"
+    two="$(count 200000 "$@")"
+    python3 -c "print(f'{($two - $one) / 100000:.1f}')"
+}
+echo "| C API (one code object, loop and evaluator included) | off | on (perf map) |"
+echo "|---|---|---|"
+echo "| perftrampoline_call | $(per_call eager off) | $(per_call eager on) |"
+echo "| perftrampoline_call_lazy | $(per_call lazy off) | $(per_call lazy on) |"
+echo "| perftrampoline_release, empty slot | $(per_call release -) | |"
