@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs PerfTrampoline for C (and C++) hosts built outside SwiftPM:
 #
-#   Scripts/install.sh PREFIX
+#   Scripts/install.sh [--runtime full|embedded] PREFIX
 #
 #   PREFIX/include/perftrampoline.h
 #   PREFIX/lib/libperftrampoline.so            the C API; the Swift runtime linked in statically
@@ -16,54 +16,80 @@
 # libstdc++ and libgcc_s (the Swift runtime is written in C++), nothing else (the ffi backend is
 # a package trait, off here), and
 # no RUNPATH but $ORIGIN. Exports are the C API's (Scripts/install/exports.map).
+#
+# --runtime embedded (x86_64; issue 26, not yet the default): the same C API built from the core
+# compiled with Embedded Swift (Scripts/install/build-embedded.sh): no Swift or C++ runtime, the
+# shared library needs libc only. The full-runtime build stays the default until the Embedded
+# one has passed every test against the installed library.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-prefix="${1:?usage: Scripts/install.sh PREFIX}"
+runtime=full
+if [ "${1:-}" = --runtime ]; then
+    runtime="${2:?usage: Scripts/install.sh [--runtime full|embedded] PREFIX}"
+    shift 2
+fi
+prefix="${1:?usage: Scripts/install.sh [--runtime full|embedded] PREFIX}"
 case "$prefix" in /*) ;; *) prefix="$PWD/$prefix" ;; esac
 scratch=".build-install"
-
-echo "==> swift build -c release (shared: libperftrampoline.so)"
-# -z nodelete: a host that dlcloses the library after installing the signal switch keeps the
-# handler's code mapped (a signal would otherwise jump into unmapped memory).
-swift build -c release --scratch-path "$scratch" --product perftrampoline \
-    -Xswiftc -static-stdlib -Xlinker --version-script="$PWD/Scripts/install/exports.map" \
-    -Xlinker -z -Xlinker nodelete >/dev/null
-echo "==> swift build -c release (static: libperftrampoline.a)"
-release="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
-# The archiver only adds and replaces members: a source file renamed since the last build would
-# leave its old object behind (duplicate symbols). Build the archive afresh.
-rm -f "$release/libperftrampoline-static.a"
-swift build -c release --scratch-path "$scratch" --product perftrampoline-static >/dev/null
-
-# The Swift runtime's static archives, from the toolchain that built the library (beside the
-# real swiftc: Debian's /usr/bin/swiftc links to /usr/libexec/swift/bin).
-swift_static="$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")/lib/swift_static/linux"
-[ -d "$swift_static" ] || { echo "error: no static Swift runtime at $swift_static" >&2; exit 1; }
-
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# One relocatable object: every member of the library's archive, swiftrt.o (its constructor
-# registers the image's Swift metadata sections with the runtime; without it every protocol
-# conformance lookup fails), plus the runtime members it needs; then every symbol but the C API
-# made local, so it cannot clash with the host's.
-arch="$(uname -m)"
-ld -r -o "$work/perftrampoline.o" "$swift_static/$arch/swiftrt.o" \
-    --whole-archive "$release/libperftrampoline-static.a" --no-whole-archive \
-    --start-group "$swift_static"/libswiftCore.a "$swift_static"/libswiftSynchronization.a \
-    "$swift_static"/libswift_Volatile.a "$swift_static"/libswiftGlibc.a "$swift_static"/libswift_Concurrency.a \
-    "$swift_static"/libswift_StringProcessing.a "$swift_static"/libswift_RegexParser.a \
-    "$swift_static"/libdispatch.a "$swift_static"/libBlocksRuntime.a --end-group
-objcopy --keep-global-symbols=Scripts/install/public-symbols.txt "$work/perftrampoline.o"
+
+case "$runtime" in
+full)
+    echo "==> swift build -c release (shared: libperftrampoline.so)"
+    # -z nodelete: a host that dlcloses the library after installing the signal switch keeps the
+    # handler's code mapped (a signal would otherwise jump into unmapped memory).
+    swift build -c release --scratch-path "$scratch" --product perftrampoline \
+        -Xswiftc -static-stdlib -Xlinker --version-script="$PWD/Scripts/install/exports.map" \
+        -Xlinker -z -Xlinker nodelete >/dev/null
+    echo "==> swift build -c release (static: libperftrampoline.a)"
+    release="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
+    # The archiver only adds and replaces members: a source file renamed since the last build would
+    # leave its old object behind (duplicate symbols). Build the archive afresh.
+    rm -f "$release/libperftrampoline-static.a"
+    swift build -c release --scratch-path "$scratch" --product perftrampoline-static >/dev/null
+
+    # The Swift runtime's static archives, from the toolchain that built the library (beside the
+    # real swiftc: Debian's /usr/bin/swiftc links to /usr/libexec/swift/bin).
+    swift_static="$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")/lib/swift_static/linux"
+    [ -d "$swift_static" ] || { echo "error: no static Swift runtime at $swift_static" >&2; exit 1; }
+
+    # One relocatable object: every member of the library's archive, swiftrt.o (its constructor
+    # registers the image's Swift metadata sections with the runtime; without it every protocol
+    # conformance lookup fails), plus the runtime members it needs; then every symbol but the C API
+    # made local, so it cannot clash with the host's.
+    arch="$(uname -m)"
+    ld -r -o "$work/perftrampoline.o" "$swift_static/$arch/swiftrt.o" \
+        --whole-archive "$release/libperftrampoline-static.a" --no-whole-archive \
+        --start-group "$swift_static"/libswiftCore.a "$swift_static"/libswiftSynchronization.a \
+        "$swift_static"/libswift_Volatile.a "$swift_static"/libswiftGlibc.a "$swift_static"/libswift_Concurrency.a \
+        "$swift_static"/libswift_StringProcessing.a "$swift_static"/libswift_RegexParser.a \
+        "$swift_static"/libdispatch.a "$swift_static"/libBlocksRuntime.a --end-group
+    objcopy --keep-global-symbols=Scripts/install/public-symbols.txt "$work/perftrampoline.o"
+    shared="$release/libperftrampoline.so"
+    system_libs="-lstdc++ -lm -ldl -lpthread"
+    ;;
+embedded)
+    echo "==> Scripts/install/build-embedded.sh (Embedded Swift: libc only)"
+    bash Scripts/install/build-embedded.sh "$work/embedded"
+    mv "$work/embedded/perftrampoline.o" "$work/perftrampoline.o"
+    shared="$work/embedded/libperftrampoline.so"
+    system_libs="-lpthread"
+    ;;
+*)
+    echo "error: --runtime is full or embedded, not '$runtime'" >&2
+    exit 2
+    ;;
+esac
 
 mkdir -p "$prefix/include" "$prefix/lib/pkgconfig"
 install -m 0644 Sources/CPerfTrampoline/include/perftrampoline.h "$prefix/include/perftrampoline.h"
-install -m 0755 "$release/libperftrampoline.so" "$prefix/lib/libperftrampoline.so"
+install -m 0755 "$shared" "$prefix/lib/libperftrampoline.so"
 strip --strip-unneeded "$prefix/lib/libperftrampoline.so"
 rm -f "$prefix/lib/libperftrampoline.a"
 ar rcs "$prefix/lib/libperftrampoline.a" "$work/perftrampoline.o"
 
 version="$(sed -n 's/^#define PERFTRAMPOLINE_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' Sources/CPerfTrampoline/include/perftrampoline.h | paste -sd.)"
-system_libs="-lstdc++ -lm -ldl -lpthread"
 cat > "$prefix/lib/pkgconfig/perftrampoline.pc" <<PC
 prefix=$prefix
 libdir=\${prefix}/lib
@@ -86,4 +112,4 @@ Version: $version
 Cflags: -I\${includedir} -fno-omit-frame-pointer
 Libs: \${libdir}/libperftrampoline.a $system_libs
 PC
-echo "installed perftrampoline $version under $prefix"
+echo "installed perftrampoline $version ($runtime runtime) under $prefix"

@@ -61,6 +61,23 @@ for other_perf in ${PERFTRAMPOLINE_EXTRA_PERFS:-}; do
     PERFTRAMPOLINE_PERF="$other_perf" swift test --skip-build "${traits[@]}" --filter "$perf_filter"
 done
 
+# The C library built from the core with Embedded Swift (issue 26; x86_64, not yet the default):
+# every suite that runs against the installed library again, with Lua and QuickJS rebuilt on it.
+if [ "$(uname -m)" = x86_64 ]; then
+    echo "==> Scripts/install.sh --runtime embedded"
+    bash Scripts/install.sh --runtime embedded "$install_root/embedded"
+    embedded=(PERFTRAMPOLINE_INSTALL_PREFIX="$install_root/embedded" PERFTRAMPOLINE_INSTALL_RUNTIME=embedded
+              PERFTRAMPOLINE_LUA_DIR= PERFTRAMPOLINE_QUICKJS_DIR=)
+    if bash Examples/Lua/build.sh "$install_root/embedded" "$install_root/lua-embedded" >/dev/null; then
+        embedded+=(PERFTRAMPOLINE_LUA_DIR="$install_root/lua-embedded")
+    fi
+    if bash Examples/QuickJS/build.sh "$install_root/embedded" "$install_root/quickjs-embedded" >/dev/null; then
+        embedded+=(PERFTRAMPOLINE_QUICKJS_DIR="$install_root/quickjs-embedded")
+    fi
+    echo "==> swift test (the Embedded Swift C library: InstalledLibraryTests, LuaTests, QuickJSTests)"
+    env "${embedded[@]}" swift test --skip-build "${traits[@]}" --filter "InstalledLibraryTests|LuaTests|QuickJSTests"
+fi
+
 # The same behaviour under the other backends (issue 6): the suites tagged backendSensitive
 # (the library's unit suite and the toy VM's differential, map, fork, fault, language and error
 # suites), with the backend forced. Selected by tag, so a renamed suite keeps its place.

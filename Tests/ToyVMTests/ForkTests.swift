@@ -160,6 +160,11 @@ import TestSupport
     /// fresh seeds per mode on each run (printed, to replay: `ForkProbe random SEED MODE`).
     @Test(arguments: ["perf", "jitdump"])
     func randomInterleavingsKeepEveryProcessNamed(mode: String) throws {
+        if mode == "jitdump", let backend = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_BACKEND"], backend != "asm" {
+            // The debug build's c and ffi stubs have no unwind description: jitdump mode is refused.
+            print("SKIP randomInterleavingsKeepEveryProcessNamed(jitdump): PERFTRAMPOLINE_BACKEND=\(backend) has no jitdump mode here")
+            return
+        }
         for _ in 0..<3 {
             let seed = UInt32.random(in: 1...UInt32.max)
             let outcome = try Harness.run(Self.forkProbe, ["random", "\(seed)", mode], environment: Harness.cleanEnvironment([:]),

@@ -10,6 +10,10 @@ import Testing
     static let example = Harness.packageRoot.appendingPathComponent("Examples/CEmbedding/main.c").path
     static let chain = ["tokenize", "parse", "main_loop"].map { "cdemo::\($0):Examples/CEmbedding/main.c" }
 
+    /// `PERFTRAMPOLINE_INSTALL_RUNTIME=embedded`: the prefix holds `Scripts/install.sh --runtime
+    /// embedded`'s build (Scripts/test.sh runs these suites against both).
+    static let embeddedRuntime = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_INSTALL_RUNTIME"] == "embedded"
+
     static func installed() -> String? {
         if let prefix, FileManager.default.fileExists(atPath: "\(prefix)/lib/pkgconfig/perftrampoline.pc") { return prefix }
         let message = "SKIP InstalledLibraryTests: PERFTRAMPOLINE_INSTALL_PREFIX is not an installed prefix (Scripts/test.sh sets it)"
@@ -48,11 +52,18 @@ import Testing
         if package == "perftrampoline" {
             let readelf = try Harness.run("/usr/bin/readelf", ["-d", "\(prefix)/lib/libperftrampoline.so"])
             #expect(!readelf.stdout.contains("/opt/swift") && !readelf.stdout.lowercased().contains("swift"), "\(readelf.stdout)")
-            // The C runtime, and libstdc++/libgcc_s for the Swift runtime (written in C++).
             let needed = readelf.stdout.split(separator: "\n").filter { $0.contains("(NEEDED)") }
                 .compactMap { $0.split(separator: "[").last?.dropLast() }.map(String.init)
                 .filter { !$0.hasPrefix("ld-linux") }.sorted()
-            #expect(needed == ["libc.so.6", "libgcc_s.so.1", "libm.so.6", "libstdc++.so.6"], "\(needed)")
+            if Self.embeddedRuntime {
+                // Built with Embedded Swift (issue 26): libc only, and small.
+                #expect(needed == ["libc.so.6"], "\(needed)")
+                let size = (try? FileManager.default.attributesOfItem(atPath: "\(prefix)/lib/libperftrampoline.so")[.size] as? Int) ?? .max
+                #expect(size <= 300 * 1024, "\(size) bytes")
+            } else {
+                // The C runtime, and libstdc++/libgcc_s for the Swift runtime (written in C++).
+                #expect(needed == ["libc.so.6", "libgcc_s.so.1", "libm.so.6", "libstdc++.so.6"], "\(needed)")
+            }
         }
         let plain = try Harness.run(program, ["3"])
         let profiled = try Harness.run(program, ["-Xperf", "3"])

@@ -22,7 +22,7 @@ private func configure(arguments: [String]) -> Int32 {
     var environment: [String: String] = [:]
     if let value = Environment.current.perfSupport { environment["PERFSUPPORT"] = value }
     if let value = Environment.current.signalSwitch { environment["PERFTRAMPOLINE_SIGNAL"] = value }
-    return Int32(code(of: PerfSupport.shared.configure(arguments: arguments, environment: environment)))
+    return Int32(code(of: PerfSupport.shared.applyConfiguration(arguments: arguments, environment: environment)))
 }
 
 /// C: switches profiling on in mode "perf" or "jitdump"; 0, or -1 with ``perftrampoline_last_error()``.

@@ -1,5 +1,5 @@
 import CShims
-import Logging
+import Synchronization
 
 /// The process-wide profiling switch: trampolines, their names, on and off.
 ///
@@ -85,7 +85,7 @@ public final class PerfSupport: @unchecked Sendable {
 
     /// Logs a warning the core returned, outside the lock: a log handler may read `status`.
     func log(_ warning: ProfilingCore.Warning?) {
-        if let (logger, message) = warning { logger.warning("\(message)") }
+        if let (sink, message) = warning { sink.write(message) }
     }
 
     /// Gives back `slot`'s trampoline when its code object is freed (a REPL's, an `eval`'s, a
@@ -122,16 +122,9 @@ public final class PerfSupport: @unchecked Sendable {
 
     // MARK: - Switching
 
-    /// Reads the host's conventional switches (see ``ProfilingMode/requested(arguments:environment:)``)
-    /// and activates what they ask for.
-    ///
-    /// Never throws and never stops the host: a bad `PERFSUPPORT` value or a setup failure is
-    /// logged once as a warning (through `logger`, stderr by default) and profiling stays off.
-    ///
-    /// - Returns: the mode in force afterwards.
-    @discardableResult
-    public func configure(arguments: [String], environment: [String: String], logger: Logger? = nil) -> ProfilingMode {
-        if let logger { setLogger(logger) }
+    /// `configure` without the logger (SwiftFront/ adds it; the C API calls this): reads the
+    /// switches, warns through the current sink, never throws. Returns the mode in force.
+    func applyConfiguration(arguments: [String], environment: [String: String]) -> ProfilingMode {
         let requested: ProfilingMode?
         do {
             requested = try ProfilingMode.requested(arguments: arguments, environment: environment)
@@ -161,8 +154,8 @@ public final class PerfSupport: @unchecked Sendable {
     }
 
     /// Sets the logger that receives the library's warnings (default: stderr).
-    public func setLogger(_ logger: Logger) {
-        lock.withLock { core.logger = logger }
+    func setWarningSink(_ sink: WarningSink) {
+        lock.withLock { core.warningSink = sink }
     }
 
     /// Switches profiling on in `mode` (``ProfilingMode/off`` is ``deactivate()``).

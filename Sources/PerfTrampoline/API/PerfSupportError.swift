@@ -45,7 +45,7 @@ public struct PerfSupportError: Error, Sendable, Equatable, CustomStringConverti
     /// warning stays on one line.
     static func printable(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
-        return String(String(reflecting: text).dropFirst().dropLast())
+        return String(text.debugDescription.dropFirst().dropLast())
     }
     static func unsupported(_ reason: String) -> PerfSupportError { PerfSupportError(.unsupported, reason) }
     static func setupFailed(_ reason: String, cause: SystemCallError? = nil) -> PerfSupportError {

@@ -1,5 +1,4 @@
 import CShims
-import Logging
 
 // Switching: activation and its files, the signal switch, failures, fork re-opening. Every
 // method runs with the registration lock held.
@@ -44,31 +43,35 @@ extension ProfilingCore {
         // instead of catching up a file nobody can open (issue 23).
         if requested == .perfMap, perfMap?.file.isDeleted == true { perfMap = nil }
         if requested == .jitDump, jitDump?.file.isDeleted == true { jitDump = nil }
-        do {
-            switch requested {
-            case .off: break
-            case .perfMap:
-                if let perfMap {
+        switch requested {
+        case .off: break
+        case .perfMap:
+            if let perfMap {
+                do {
                     try perfMap.includeStubs(from: registry)
                     try perfMap.catchUp(with: registry)
-                } else {
-                    perfMap = try PerfMapFile(processID: System.processID, registry: registry, directory: mapDirectory)
+                } catch {
+                    throw .setupFailed(error.description, cause: error)
                 }
-            case .jitDump:
-                if let jitDump {
-                    try jitDump.catchUp(with: registry)
-                } else {
-                    jitDump = try JitDumpFile(processID: System.processID, frame: template.frame!, registry: registry,
-                                              directory: dumpDirectory)
-                    caveat = JitDumpFile.unwinderCaveat(directory: dumpDirectory)
+            } else {
+                do {
+                    perfMap = try PerfMapFile(processID: System.processID, registry: registry, directory: mapDirectory)
+                } catch {
+                    throw .setupFailed(error)
                 }
             }
-        } catch let error as OwnedFile.Refusal {
-            throw .setupFailed(error)
-        } catch let error as SystemCallError {
-            throw .setupFailed(error.description, cause: error)
-        } catch {
-            throw .setupFailed("\(error)")
+        case .jitDump:
+            if let jitDump {
+                do { try jitDump.catchUp(with: registry) } catch { throw .setupFailed(error.description, cause: error) }
+            } else {
+                do {
+                    jitDump = try JitDumpFile(processID: System.processID, frame: template.frame!, registry: registry,
+                                              directory: dumpDirectory)
+                } catch {
+                    throw .setupFailed(error)
+                }
+                caveat = JitDumpFile.unwinderCaveat(directory: dumpDirectory)
+            }
         }
         installForkHandlersLocked()
         mode = requested
@@ -134,7 +137,7 @@ extension ProfilingCore {
     func warningLocked(_ message: String) -> Warning? {
         guard message != lastWarning else { return nil }
         lastWarning = message
-        return (logger, message)
+        return (warningSink, message)
     }
 
     // MARK: - Signal switch

@@ -1,4 +1,3 @@
-import Logging
 
 /// Everything behind the public front (``PerfSupport``): the mode, the arenas, the registry,
 /// the released stubs and the files. Every method runs with the front's registration lock held
@@ -10,7 +9,7 @@ import Logging
 /// leave behind reaches another test.
 final class ProfilingCore {
     /// A warning for the front to log after unlocking.
-    typealias Warning = (logger: Logger, message: String)
+    typealias Warning = (sink: WarningSink, message: String)
 
     /// What the core changes beyond itself: the fast path's flag (a C int the Swift and C fast
     /// paths and the signal handler share), and the fork handlers. Only the shared core has them.
@@ -37,7 +36,7 @@ final class ProfilingCore {
     var jitDump: JitDumpFile?
     var offReason: String?
     var lastWarning: String?
-    var logger = StandardErrorLogHandler.logger()
+    var warningSink = WarningSink.standardError
     var forkHandlersInstalled = false
     /// The signal switch: installed, its mode, and how many signals have been applied.
     var signalSwitch: (signal: Int32, mode: ProfilingMode)?

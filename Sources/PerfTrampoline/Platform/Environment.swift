@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(CLibc)
+import CLibc
 #elseif canImport(Musl)
 import Musl
 #elseif canImport(Darwin)

@@ -3,6 +3,8 @@
 // another open file description (a second copy of the library).
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(CLibc)
+import CLibc
 #elseif canImport(Musl)
 import Musl
 #elseif canImport(Darwin)
@@ -69,7 +71,7 @@ extension System {
     private static func readSmallFile(_ path: String, limit: Int = 1 << 16) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
-        defer { _ = close(fd) }
+        defer { System.close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while bytes.count < limit {

@@ -5,6 +5,8 @@ import CShims
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(CLibc)
+import CLibc
 #elseif canImport(Musl)
 import Musl
 #elseif canImport(Darwin)
@@ -105,7 +107,7 @@ enum System {
     static func status(_ fd: Int32, path: String) throws(SystemCallError) -> FileStatus {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw SystemCallError(call: "fstat", subject: path, code: errno) }
-        return FileStatus(isRegular: (info.st_mode & S_IFMT) == S_IFREG, owner: UInt32(info.st_uid),
+        return FileStatus(isRegular: (info.st_mode & mode_t(S_IFMT)) == mode_t(S_IFREG), owner: UInt32(info.st_uid),
                           links: Int(info.st_nlink), size: Int(info.st_size), mode: UInt32(info.st_mode) & 0o7777,
                           identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)),
                           modified: modificationNanoseconds(info))
@@ -220,7 +222,7 @@ enum System {
     /// The soft file-size limit in bytes, or nil when there is none.
     static func fileSizeLimit() -> Int? {
         var limit = rlimit()
-        #if canImport(Glibc)
+        #if canImport(Glibc) || canImport(CLibc)
         let resource = __rlimit_resource_t(RLIMIT_FSIZE.rawValue)
         #else
         let resource = RLIMIT_FSIZE

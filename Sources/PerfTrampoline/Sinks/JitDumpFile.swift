@@ -30,7 +30,7 @@ final class JitDumpFile: SymbolSink {
         var trimmed = Substring(directory)
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
         guard trimmed != "/tmp" else { return nil }
-        return "jitdump directory \(String(reflecting: directory)): perf built with libdw unwinding (perf 7) "
+        return "jitdump directory \(directory.debugDescription): perf built with libdw unwinding (perf 7) "
             + "unwinds through jitted code only when the dump is in /tmp, so `perf record --call-graph dwarf` chains "
             + "will stop at the trampolines (perf with libunwind, e.g. 6.1, is not affected); unset "
             + "PERFTRAMPOLINE_JITDUMP_DIR to use /tmp"

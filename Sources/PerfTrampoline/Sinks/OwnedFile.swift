@@ -58,8 +58,8 @@ enum OwnedFile {
             if error.isFIFOWithoutReader { throw notRegular(path, error) }
             throw Refusal(description: "cannot open \(path): \(error.reasonText)", underlying: error)
         }
-        do {
-            let info = try System.status(fd, path: path)
+        do throws(Refusal) {
+            let info = try checked { () throws(SystemCallError) in try System.status(fd, path: path) }
             if !info.isRegular { throw notRegular(path, nil) }
             if info.owner != System.effectiveUserID {
                 throw Refusal(description:
@@ -71,7 +71,7 @@ enum OwnedFile {
             #if DEBUG
             if let race = InjectedFaults.betweenOpenAndLock.withLock({ $0 }) { race(path) }
             #endif
-            let lockedByUs = try System.lockExclusively(fd, path: path)
+            let lockedByUs = try checked { () throws(SystemCallError) in try System.lockExclusively(fd, path: path) }
             let ourProcessHoldsIt = !lockedByUs && System.processHoldsFileLock(info.identity)
             if !lockedByUs && !(ourProcessHoldsIt && sharing == .withThisProcess) {
                 throw Refusal(description: ourProcessHoldsIt
@@ -80,7 +80,7 @@ enum OwnedFile {
                     : "\(path) is in use by another live process (one with our pid in another pid namespace sharing "
                         + "/tmp?); leaving it untouched")
             }
-            let locked = try System.status(fd, path: path)
+            let locked = try checked { () throws(SystemCallError) in try System.status(fd, path: path) }
             guard locked.links == 1, System.identity(at: path) == locked.identity else {
                 System.close(fd)
                 return nil
@@ -91,27 +91,26 @@ enum OwnedFile {
                 return SymbolFile(path: path, descriptor: fd, isShared: true)
             }
             if sharing == .withThisProcess, locked.size != 0, let started = System.processStartNanoseconds(),
-               locked.modified >= started {
+               locked.modified >= started - neighbourMargin {
                 // Written since we started, by no process that locks it: a neighbour in this
                 // process (our pid is ours alone in this namespace while we live).
-                if info.mode != 0o600 { try System.setOwnerOnlyMode(fd, path: path) }
+                if info.mode != 0o600 { try checked { () throws(SystemCallError) in try System.setOwnerOnlyMode(fd, path: path) } }
                 System.clearNonBlocking(fd)
                 return SymbolFile(path: path, descriptor: fd, isShared: true)
             }
-            if info.size != 0 { try System.truncate(fd, to: 0, path: path) }
-            if info.mode != 0o600 { try System.setOwnerOnlyMode(fd, path: path) }
+            if info.size != 0 { try checked { () throws(SystemCallError) in try System.truncate(fd, to: 0, path: path) } }
+            if info.mode != 0o600 { try checked { () throws(SystemCallError) in try System.setOwnerOnlyMode(fd, path: path) } }
             System.clearNonBlocking(fd)
             return SymbolFile(path: path, descriptor: fd)
-        } catch let refusal as Refusal {
-            System.close(fd)
-            throw refusal
-        } catch let error as SystemCallError {
-            System.close(fd)
-            throw Refusal(description: "\(error)", underlying: error)
         } catch {
             System.close(fd)
-            throw Refusal(description: "\(error)")
+            throw error
         }
+    }
+
+    /// A failed system call as a refusal (its description, and the call kept as the cause).
+    private static func checked<T>(_ body: () throws(SystemCallError) -> T) throws(Refusal) -> T {
+        do { return try body() } catch { throw Refusal(description: "\(error)", underlying: error) }
     }
 
     /// Claims `path` and gives it `initialContent` atomically: the content is written to a
@@ -150,6 +149,14 @@ enum OwnedFile {
         file.didRename(to: path)
         return file
     }
+
+    /// How long before this process's start a file may have been written and still be taken for
+    /// a neighbour's: file times come from the kernel's coarse clock (up to a tick behind the
+    /// clock the start is read from), and the start is rounded down to a 10 ms tick. Measured:
+    /// without it, a host that writes its first line at once was taken for stale (seen once in
+    /// about ten runs of InstalledLibraryTests.theHostsOwnMapLinesSurvive).
+    /// A recycled pid's file written within this second before we started is appended to.
+    static let neighbourMargin: Int64 = 1_000_000_000
 
     /// Appends `content` (whole lines) in writes of at most 1 MiB, each cut at a newline.
     private static func appendInChunks(_ content: [UInt8], to file: SymbolFile) throws(SystemCallError) {
