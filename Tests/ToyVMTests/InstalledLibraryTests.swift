@@ -141,8 +141,15 @@ import Testing
         defer { Harness.removeFiles(of: threadsPid) }
         #expect(threads.status == 0, "\(threads.stderr)")
         #expect(ForkTests.value("writer calls min", in: threads.stdout) == "1 max 1", "\(threads.stdout)")
-        #expect(ForkTests.value("sum", in: threads.stdout) == "\(8 * 200 * (64 + 63 * 64 / 2))")
-        #expect(Harness.mapNames(threadsPid).sorted() == (0..<64).map { "capi::shared_\($0)" }.sorted())
+        // Each call returns 1 + index: 8 threads × 200 rounds × (64 + 0 + 1 + … + 63). (Steps, and
+        // explicit types: Swift 6.2's type checker gives up on the one-line form.)
+        let perRound: Int = 64 + 63 * 64 / 2
+        let expectedSum: Int = 8 * 200 * perRound
+        let sum: String? = ForkTests.value("sum", in: threads.stdout)
+        #expect(sum == String(expectedSum))
+        let sharedNames: [String] = (0..<64).map { (index: Int) -> String in "capi::shared_\(index)" }
+        let namedShared: [String] = Harness.mapNames(threadsPid)
+        #expect(namedShared.sorted() == sharedNames.sorted())
 
         let env = try Harness.run(program, ["env", "-Xperf"], environment: Harness.cleanEnvironment())
         defer { Harness.removeFiles(of: Int32(ForkTests.value("pid", in: env.stdout) ?? "") ?? -1) }
