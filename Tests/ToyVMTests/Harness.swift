@@ -49,7 +49,9 @@ enum Harness {
     }
 
     /// Runs a child to completion; with `timeLimit`, a child still running then is killed
-    /// (status 137), so a looping program cannot stall the suite.
+    /// (status 137), so a looping program cannot stall the suite. The kill goes to the child's
+    /// process group (Foundation starts it as a group leader), so a process the child forked
+    /// that still holds the output pipes cannot stall it either.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                     directory: String? = nil, timeLimit: Double? = nil) throws -> Outcome {
         let process = Process()
@@ -64,11 +66,15 @@ enum Harness {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let pid = process.processIdentifier
+        let finished = LockedFlag()
         if let timeLimit {
             DispatchQueue.global().asyncAfter(deadline: .now() + timeLimit) {
-                if process.isRunning { kill(pid, SIGKILL) }
+                guard !finished.value else { return }
+                kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
             }
         }
+        defer { finished.value = true }
         // Read both pipes concurrently so that neither can fill up and block the child.
         let errData = LockedData()
         let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
@@ -165,6 +171,15 @@ final class LockedData: @unchecked Sendable {
     func set(_ value: Data) { lock.lock(); data = value; lock.unlock(); finished.signal() }
     /// Blocks until `set` ran, then returns the data.
     func wait() -> Data { finished.wait(); finished.signal(); lock.lock(); defer { lock.unlock() }; return data }
+}
+
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored = false
+    var value: Bool {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
 }
 
 /// Real `perf`: whether it can record here, and running it.

@@ -46,6 +46,8 @@ final class ProfilingCore {
     /// What applying pending signals in the fork prepare handler said, logged by the parent
     /// handler once the lock is released.
     var warningBeforeFork: Warning?
+    /// Whether a fork prepare handler has completed ``ForkWarmUp`` (needed once per process).
+    private var forkWarmedUp = false
     /// The signal switch generation (CShims/signal_switch.c) whose request `mode` reflects.
     var appliedSignals: UInt = 0
 
@@ -121,6 +123,14 @@ final class ProfilingCore {
     }
 
     /// Takes back the stub `load` reads (if any) and empties the slot.
+    /// The fork prepare handler's first step: see ``ForkWarmUp``.
+    func warmUpBeforeForkLocked() {
+        guard !forkWarmedUp else { return }
+        ForkWarmUp.run(frame: template?.frame)
+        forkWarmedUp = template != nil  // without a template yet, the jitdump part is still to do
+
+    }
+
     func releaseLocked(load: () -> UInt, clear: () -> Void) {
         let address = load()
         guard address != 0 else { return }
