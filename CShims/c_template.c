@@ -22,6 +22,18 @@
 #define PERFTRAMPOLINE_UNINSTRUMENTED __attribute__((no_sanitize("address", "thread", "undefined")))
 #endif
 
+// retain: a partial link with --gc-sections (the Embedded build's static archive, issue 26)
+// keeps the section although only the final link's __start_/__stop_ symbols refer to it.
+#if defined(__has_attribute)
+#if __has_attribute(retain)
+#define PERFTRAMPOLINE_RETAINED __attribute__((retain))
+#endif
+#endif
+#ifndef PERFTRAMPOLINE_RETAINED
+#define PERFTRAMPOLINE_RETAINED
+#endif
+
+PERFTRAMPOLINE_RETAINED
 __attribute__((section(PERFTRAMPOLINE_C_SECTION), noinline, used, no_instrument_function
 #if defined(__clang__)
                , disable_tail_calls

@@ -57,5 +57,9 @@ done
 # libswiftUnicodeDataTables: String comparison and case mapping in the Embedded stdlib.
 "$clang" -shared -fPIC -o "$out/libperftrampoline.so" "${objects[@]}" "$embedded/libswiftUnicodeDataTables.a" \
     -Wl,--version-script="$PWD/Scripts/install/exports.map" -Wl,-z,nodelete -Wl,--gc-sections -Wl,-z,defs
-ld -r -o "$out/perftrampoline.o" "${objects[@]}" "$embedded/libswiftUnicodeDataTables.a"
+# The archive's one object, with what no public function reaches left out (the sections were
+# made one per function: --gc-sections from the public symbols as roots), so a static host
+# links only the library's reachable code whatever its own link flags.
+ld -r --gc-sections $(sed 's/^/-u /' Scripts/install/public-symbols.txt) -o "$out/perftrampoline.o" \
+    "${objects[@]}" "$embedded/libswiftUnicodeDataTables.a"
 objcopy --keep-global-symbols=Scripts/install/public-symbols.txt "$out/perftrampoline.o"

@@ -42,6 +42,15 @@ struct Environment: Sendable {
         #endif
     }
 
+    /// Whether `name` is set to a non-empty value, read now, without a Swift string: the C API's
+    /// configure asks this first, so a host that links the library and never profiles pays two
+    /// `getenv` calls at start-up and none of the library's set-up (issue 26).
+    static func isSet(_ name: StaticString) -> Bool {
+        let cName = UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+        guard let raw = getenv(cName) else { return false }
+        return raw.pointee != 0
+    }
+
     /// A variable's value, or nil when unset or empty.
     private static func read(_ name: String) -> String? {
         guard let raw = getenv(name), raw.pointee != 0 else { return nil }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Start-up instructions a C program pays for linking the library, counted with callgrind
+# against an installed library (Scripts/install.sh PREFIX, either runtime), issue 26:
+#
+#   Scripts/bench-startup.sh PREFIX
+#
+# Three gcc -O2 programs: `int main(void) { return 0; }` (the floor); the same linked with
+# -lperftrampoline and calling perftrampoline_configure_environment() with profiling off
+# (PERFSUPPORT unset); and that program linked statically with the .a. Prints each one's
+# instructions from exec to exit, and what the library adds. The library is counted from an
+# objcopy --strip-debug copy (valgrind 3.19 cannot read clang 21's DWARF 5).
+set -euo pipefail
+prefix="${1:?usage: Scripts/bench-startup.sh PREFIX}"
+command -v valgrind >/dev/null || { echo "error: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp -R "$prefix" "$work/prefix"
+objcopy --strip-debug "$work/prefix/lib/libperftrampoline.so"
+echo 'int main(void) { return 0; }' > "$work/plain.c"
+cat > "$work/configure.c" <<'C'
+#include <perftrampoline.h>
+int main(void) { perftrampoline_configure_environment(); return 0; }
+C
+cc -O2 "$work/plain.c" -o "$work/plain"
+cc -O2 "$work/configure.c" -o "$work/shared" -I"$work/prefix/include" -L"$work/prefix/lib" \
+    -Wl,-rpath,"$work/prefix/lib" -lperftrampoline
+# The static host: the archive's link line from perftrampoline-static.pc, as a C host uses it.
+static_libs="$(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --libs perftrampoline-static)"
+cc -O2 "$work/configure.c" -o "$work/static" -I"$work/prefix/include" $static_libs
+count() {
+    env -u PERFSUPPORT -u PERFTRAMPOLINE_SIGNAL valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$1" 2>&1 \
+        | sed -n 's/.*refs: *\([0-9,]*\).*/\1/p' | tr -d ,
+}
+plain=$(count "$work/plain")
+shared=$(count "$work/shared")
+static=$(count "$work/static")
+strip -o "$work/static.stripped" "$work/static"; strip -o "$work/plain.stripped" "$work/plain"
+printf 'plain main:                      %9d instructions\n' "$plain"
+printf 'shared library, configure (off): %9d instructions (+%d)\n' "$shared" $((shared - plain))
+printf 'static archive, configure (off): %9d instructions (+%d)\n' "$static" $((static - plain))
+printf 'static host size, stripped:      %9d B (plain %d B, +%d B)\n' "$(stat -c %s "$work/static.stripped")" \
+    "$(stat -c %s "$work/plain.stripped")" $(( $(stat -c %s "$work/static.stripped") - $(stat -c %s "$work/plain.stripped") ))
