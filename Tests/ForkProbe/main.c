@@ -2,7 +2,7 @@
 //
 //   fork-probe kill STUBS TRIALS [MAX_DELAY_US]
 //     Issue 16: fork children are SIGKILLed 0..MAX_DELAY_US (default 10000) after fork(), while
-//     their atfork handler copies the parent's entries into their own perf map; no child map may
+//     their first API call copies the parent's entries into their own perf map; no child map may
 //     end in a torn line. Prints "trials T torn X complete C partial P empty E". complete: the
 //     child's map has all STUBS lines; empty: killed before the copy was renamed into place;
 //     partial: whole lines but fewer (a bug: the copy is atomic); torn: a line that does not parse.
@@ -31,6 +31,16 @@
 //
 //   fork-probe random SEED MODE
 //     Issue 23: threads, releases, signals and forks at random (interleaving.c).
+//
+//   fork-probe exec STUBS MODE
+//     Issue 23, item 4: profiling on in MODE (perf or jitdump) with STUBS stubs, then fork()
+//     and, in the child, execl("/bin/true"). The child must leave no map and no dump.
+//     Prints "pid P", "child pid C", "child exit E".
+//
+//   fork-probe cost STUBS MODE CHILD
+//     Issue 23: what one fork costs with STUBS stubs named in MODE (perf, jitdump or off), for a
+//     child that ends with CHILD: exec (execl /bin/true), _exit, or exit. Prints the medians of
+//     21 forks: "fork_us F reaped_us R" (the parent's fork() call; fork() to waitpid's return).
 //
 // Exits 0 (the test judges), or 2 on a setup problem.
 #include <perftrampoline.h>
@@ -67,6 +77,86 @@ static int check_map(const char *path, long *lines) {
 }
 
 static intptr_t evaluate(void *vm, void *code, intptr_t argument) { (void)vm; (void)code; return argument + 1; }
+
+// STUBS stubs named c::f_0 … in MODE ("off": none made); 0, or 2 on a setup problem.
+static int make_stubs(long stubs, const char *mode) {
+    if (strcmp(mode, "off") == 0) return 0;
+    if (perftrampoline_activate(mode) != PERFTRAMPOLINE_OK) {
+        fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
+        return 2;
+    }
+    perftrampoline_slot *slots = calloc((size_t)stubs, sizeof *slots);
+    if (!slots && stubs > 0) return 2;
+    char name[64];
+    for (long i = 0; i < stubs; i++) {
+        snprintf(name, sizeof name, "c::f_%ld", i);
+        perftrampoline_stub stub = perftrampoline_stub_for(&slots[i], name);
+        if (!stub || stub(0, 0, 1, evaluate) != 2) return 2;
+    }
+    return 0;
+}
+
+static int fork_then_exec(long stubs, const char *mode) {
+    if (make_stubs(stubs, mode) != 0) return 2;
+    printf("pid %d\n", (int)getpid());
+    fflush(stdout);
+    pid_t child = fork();
+    if (child < 0) return 2;
+    if (child == 0) {
+        execl("/bin/true", "true", (char *)0);
+        _exit(127);
+    }
+    int code = 0;
+    waitpid(child, &code, 0);
+    printf("child pid %d\nchild exit %d\n", (int)child, WIFEXITED(code) ? WEXITSTATUS(code) : -1);
+    return 0;
+}
+
+static double microseconds_since(const struct timespec *start) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) * 1e6 + (double)(now.tv_nsec - start->tv_nsec) / 1e3;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int fork_cost(long stubs, const char *mode, const char *ending) {
+    if (make_stubs(stubs, mode) != 0) return 2;
+    enum { rounds = 21 };
+    double forked[rounds], reaped[rounds];
+    for (int round = 0; round < rounds; round++) {
+        struct timespec start;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        pid_t child = fork();
+        if (child < 0) return 2;
+        if (child == 0) {
+            if (strcmp(ending, "exec") == 0) execl("/bin/true", "true", (char *)0);
+            if (strcmp(ending, "exit") == 0) exit(0);
+            _exit(0);
+        }
+        forked[round] = microseconds_since(&start);
+        int code = 0;
+        waitpid(child, &code, 0);
+        reaped[round] = microseconds_since(&start);
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)child);
+        remove(path);
+        snprintf(path, sizeof path, "/tmp/jit-%d.dump", (int)child);
+        remove(path);
+    }
+    qsort(forked, rounds, sizeof forked[0], compare_doubles);
+    qsort(reaped, rounds, sizeof reaped[0], compare_doubles);
+    printf("pid %d\nfork_us %.1f reaped_us %.1f\n", (int)getpid(), forked[rounds / 2], reaped[rounds / 2]);
+    char own[64];
+    snprintf(own, sizeof own, "/tmp/perf-%d.map", (int)getpid());
+    remove(own);
+    snprintf(own, sizeof own, "/tmp/jit-%d.dump", (int)getpid());
+    remove(own);
+    return 0;
+}
 
 static int pending_off_then_fork(void) {
     if (perftrampoline_install_signal_switch(SIGUSR2, "perf") != PERFTRAMPOLINE_OK ||
@@ -179,6 +269,8 @@ int main(int argc, const char **argv) {
     if (argc >= 2 && strcmp(argv[1], "raw-fork") == 0) return raw_fork();
     if (argc >= 3 && strcmp(argv[1], "toggle-threads") == 0) return toggle_from_threads(strtol(argv[2], NULL, 10));
     if (argc >= 4 && strcmp(argv[1], "random") == 0) return random_interleaving(argv[2], argv[3]);
+    if (argc >= 4 && strcmp(argv[1], "exec") == 0) return fork_then_exec(strtol(argv[2], NULL, 10), argv[3]);
+    if (argc >= 5 && strcmp(argv[1], "cost") == 0) return fork_cost(strtol(argv[2], NULL, 10), argv[3], argv[4]);
     if (argc >= 4 && strcmp(argv[1], "kill") == 0) return kill_while_copying(argc - 1, argv + 1);
     fprintf(stderr, "usage: fork-probe kill STUBS TRIALS [MAX_DELAY_US] | fork-probe entry\n");
     return 2;
@@ -209,7 +301,9 @@ static int kill_while_copying(int argc, const char **argv) {
         pid_t child = fork();
         if (child < 0) return 2;
         if (child == 0) {
-            for (;;) pause();  // the copy already ran in the atfork child handler
+            // The child's first API call takes up its own map: the copy the kill interrupts.
+            perftrampoline_apply_pending_switch();
+            for (;;) pause();
         }
         usleep((useconds_t)(rand() % max_delay));
         kill(child, SIGKILL);

@@ -109,6 +109,31 @@ import TestSupport
         #expect((counts["complete"] ?? 0) + (counts["empty"] ?? 0) == 40, "\(outcome.stdout)")
     }
 
+    /// Issue 23, item 4: a child that execs leaves no map and no dump (it used to keep a full
+    /// copy of its parent's entries under its pid, for another program), and it pays nothing
+    /// for them (Docs/performance.md: fork costs). The parent's files are untouched.
+    @Test(arguments: ["perf", "jitdump"])
+    func aChildThatExecsLeavesNothingBehind(mode: String) throws {
+        if mode == "jitdump", let backend = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_BACKEND"], backend != "asm" {
+            print("SKIP aChildThatExecsLeavesNothingBehind(jitdump): PERFTRAMPOLINE_BACKEND=\(backend) has no jitdump mode here")
+            return
+        }
+        let outcome = try Harness.run(Self.forkProbe, ["exec", "1000", mode], environment: Harness.cleanEnvironment([:]))
+        let parent = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
+        let child = Int32(Self.value("child pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(Self.value("child exit", in: outcome.stdout) == "0")
+        #expect(child > 0)
+        #expect(!FileManager.default.fileExists(atPath: Harness.mapPath(child)))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/jit-\(child).dump"))
+        if mode == "perf" {
+            #expect(Harness.mapLines(parent)?.count == 1000)
+        } else {
+            #expect(FileManager.default.fileExists(atPath: "/tmp/jit-\(parent).dump"))
+        }
+    }
+
     /// Issue 14: entries of another code generator, announced with profiling off, follow the
     /// same fork rules as stubs: the child's entry goes to the child's own map (which also
     /// holds the inherited one), never to the parent's.

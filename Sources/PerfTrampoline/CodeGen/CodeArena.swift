@@ -68,6 +68,13 @@ final class CodeArena {
         }
     }
 
+    /// Makes the next ``allocate()`` map a new chunk: its stubs then lie in a mapping of this
+    /// process's own (a fork child's, see ``ProfilingCore/reopenAfterFork()``). The rest of the
+    /// current chunk stays unused.
+    func retireCurrentChunk() {
+        if !chunks.isEmpty { nextSlot = slotsPerChunk }
+    }
+
     /// Unmaps every chunk. Only for arenas whose stubs can no longer run (the backend self-test).
     func release() {
         for chunk in chunks { System.unmap(chunk - guardSize, guardSize + chunkSize) }

@@ -168,8 +168,10 @@ extension ProfilingCore {
     /// (one that arrives while a request is applied is applied next); returns a warning to log
     /// if switching on failed.
     func applySignalsLocked() -> Warning? {
-        guard let signalSwitch else { return nil }
-        var warning: Warning?
+        // Every API call passes here first: a fork child takes up its own files at its first one.
+        let adopted = adoptUnseenForkLocked()
+        guard let signalSwitch else { return adopted }
+        var warning: Warning? = adopted
         while true {
             let word = perftrampoline_signal_switch_word()
             let generation = word >> 1
@@ -202,10 +204,11 @@ extension ProfilingCore {
 
     // MARK: - Fork
 
-    /// A fork the atfork handlers did not see (raw `syscall(SYS_fork)`, `clone` without
-    /// them): this process still holds its parent's files, and writing them would name the
-    /// child's stubs in the parent's map (issue 24). Behaves as the child handler does: this
-    /// process's own files, with every entry it can run. One `getpid` per cold path.
+    /// A fork child's first cold path, API call or `exit`: its own files, with every inherited
+    /// entry (see ``reopenAfterFork()``); nil in the process that opened the files. One `getpid`.
+    /// A fork the atfork handlers did not see (raw `syscall(SYS_fork)`, `clone` without them)
+    /// is taken up the same way; its child still holds the parent's descriptors until then,
+    /// and never writes to them (issue 24).
     func adoptUnseenForkLocked() -> Warning? {
         guard System.processID != processID else { return nil }
         return reopenAfterFork()
@@ -217,14 +220,27 @@ extension ProfilingCore {
         effects.installForkHandlers()
     }
 
-    /// In the fork child, with the lock re-created: the parent's descriptors are closed (its
-    /// files are not ours to write), and if profiling is on, this process's own files are
-    /// opened and given every entry the parent had — the stubs are still mapped and cached,
-    /// so the child can run all of them.
+    /// The atfork child handler's whole part (Docs/fork.md): only what is safe between `fork`
+    /// and `exec` in the child of a multithreaded parent. The parent's descriptors are closed
+    /// (the child must not hold the parent's claims; `close` allocates nothing); the files
+    /// are left for ``adoptUnseenForkLocked()``, at the child's first cold path, API call or
+    /// `exit`, so a child that execs or `_exit`s leaves nothing behind and pays nothing.
+    func detachInheritedFilesInForkChild() {
+        perfMap?.file.closeInheritedDescriptor()
+        jitDump?.file.closeInheritedDescriptor()
+    }
+
+    /// In a fork child, from a normal context (``adoptUnseenForkLocked()``): the parent's files
+    /// are dropped, and if profiling is on, this process's own files are opened and given every
+    /// entry the parent had: the stubs are still mapped and cached, so the child can run all
+    /// of them. New stubs go to a chunk the child maps itself: perf gives a child the mappings
+    /// it inherited with the parent's map file as their names, so a child's stub in an inherited
+    /// chunk would be looked up in the parent's map, where it is not.
     func reopenAfterFork() -> Warning? {
         processID = System.processID
         perfMap = nil
         jitDump = nil
+        for arena in arenas.values { arena.retireCurrentChunk() }
         guard mode != .off else { return nil }
         let requested = mode
         deactivateLocked()

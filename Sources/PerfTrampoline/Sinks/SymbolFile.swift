@@ -10,7 +10,7 @@
 final class SymbolFile {
     /// Where the file is (after a rename, its final name).
     private(set) var path: String
-    let descriptor: Int32
+    private(set) var descriptor: Int32
     /// Whether other writers in this process append to the file too.
     let isShared: Bool
     /// Bytes of complete entries this object wrote (the file's length, unless shared).
@@ -23,7 +23,16 @@ final class SymbolFile {
         self.isShared = isShared
     }
 
-    deinit { System.close(descriptor) }
+    deinit { if descriptor >= 0 { System.close(descriptor) } }
+
+    /// In a fork child's atfork handler: closes the descriptor inherited from the parent (one
+    /// `close`, no allocation), so the child never holds the parent's claim on its file. The
+    /// object itself is dropped later, from a normal context (``ProfilingCore/reopenAfterFork()``).
+    func closeInheritedDescriptor() {
+        guard descriptor >= 0 else { return }
+        System.close(descriptor)
+        descriptor = -1
+    }
 
     /// Whether someone deleted the file (it has no name any more): writes would go nowhere.
     var isDeleted: Bool {
