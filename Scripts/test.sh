@@ -74,8 +74,14 @@ if [ "$(uname -m)" = x86_64 ]; then
     if bash Examples/QuickJS/build.sh "$install_root/embedded" "$install_root/quickjs-embedded" >/dev/null; then
         embedded+=(PERFTRAMPOLINE_QUICKJS_DIR="$install_root/quickjs-embedded")
     fi
-    echo "==> swift test (the Embedded Swift C library: InstalledLibraryTests, LuaTests, QuickJSTests)"
-    env "${embedded[@]}" swift test --skip-build "${traits[@]}" --filter "InstalledLibraryTests|LuaTests|QuickJSTests"
+    # The C example and the fork probe (fork, exec, the signal switch, random interleavings),
+    # built with plain cc against it as a C host would (pkg-config), in place of SwiftPM's builds.
+    embedded_flags="$(PKG_CONFIG_PATH="$install_root/embedded/lib/pkgconfig" pkg-config --cflags --libs perftrampoline)"
+    cc -O2 Examples/CEmbedding/main.c -o "$install_root/c-example-embedded" $embedded_flags
+    cc -O2 Tests/ForkProbe/main.c Tests/ForkProbe/interleaving.c -o "$install_root/fork-probe-embedded" $embedded_flags -lpthread
+    embedded+=(PERFTRAMPOLINE_C_EXAMPLE="$install_root/c-example-embedded" PERFTRAMPOLINE_FORK_PROBE="$install_root/fork-probe-embedded")
+    echo "==> swift test (the Embedded Swift C library: InstalledLibraryTests, LuaTests, QuickJSTests, CEmbeddingTests, ForkTests)"
+    env "${embedded[@]}" swift test --skip-build "${traits[@]}" --filter "InstalledLibraryTests|LuaTests|QuickJSTests|CEmbeddingTests|ForkTests"
 fi
 
 # The same behaviour under the other backends (issue 6): the suites tagged backendSensitive

@@ -10,6 +10,7 @@ ensure_dependencies() {
         [ -e /usr/aarch64-linux-gnu/include/stdio.h ] || missing+=(libc6-dev-arm64-cross)
     fi
     if ! command -v perf >/dev/null 2>&1 || ! perf --version >/dev/null 2>&1; then missing+=(linux-perf); fi
+    command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)  # C hosts build against the installed .pc files
     if [ ! -e /usr/include/ffi.h ] && ! compgen -G '/usr/include/*/ffi.h' >/dev/null; then missing+=(libffi-dev); fi
     ((${#missing[@]})) || return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -6,7 +6,7 @@ import TestSupport
 @Suite(.tags(.backendSensitive)) struct ForkTests {
     static func program(_ name: String) -> String { Harness.programs.appendingPathComponent(name).path }
 
-    static let forkProbe = URL(fileURLWithPath: Harness.toyvm).deletingLastPathComponent().appendingPathComponent("ForkProbe").path
+    static let forkProbe = Harness.forkProbe
 
     /// Runs the fork probe in `mode`; its outcome and the pids it reports (`pid`, `child pid`).
     static func runProbe(_ mode: String) throws -> (outcome: Harness.Outcome, parent: Int32, child: Int32) {

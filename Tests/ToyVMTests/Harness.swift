@@ -21,9 +21,17 @@ enum Harness {
         return packageRoot.appendingPathComponent(".build/debug/toyvm").path
     }()
 
-    /// The C embedding example, built next to toyvm.
-    static let cExample: String = URL(fileURLWithPath: toyvm).deletingLastPathComponent()
-        .appendingPathComponent("CEmbeddingExample").path
+    /// The C embedding example, built next to toyvm; or, in `PERFTRAMPOLINE_C_EXAMPLE`, the same
+    /// source built with `cc` against an installed library (Scripts/test.sh's Embedded pass).
+    static let cExample = builtNextToToyVM("CEmbeddingExample", unless: "PERFTRAMPOLINE_C_EXAMPLE")
+
+    /// The fork probe (Tests/ForkProbe), likewise (`PERFTRAMPOLINE_FORK_PROBE`).
+    static let forkProbe = builtNextToToyVM("ForkProbe", unless: "PERFTRAMPOLINE_FORK_PROBE")
+
+    private static func builtNextToToyVM(_ product: String, unless variable: String) -> String {
+        if let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty { return path }
+        return URL(fileURLWithPath: toyvm).deletingLastPathComponent().appendingPathComponent(product).path
+    }
 
     /// An executable on PATH (or in the Swift toolchain's directory), or nil.
     static func which(_ name: String) -> String? { Tools.find(name) }
