@@ -11,12 +11,9 @@
 # evaluator are included. The library is counted from an objcopy --strip-debug copy (valgrind
 # 3.19 cannot read clang 21's DWARF 5).
 set -euo pipefail
-prefix="${1:?usage: Scripts/bench-capi.sh PREFIX}"
-command -v valgrind >/dev/null || { echo "error: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cp -R "$prefix" "$work/prefix"
-objcopy --strip-debug "$work/prefix/lib/libperftrampoline.so"
+cd "$(dirname "$0")/.."
+source Scripts/lib/callgrind-prefix.sh
+callgrind_prefix "$(realpath "${1:?usage: Scripts/bench-capi.sh PREFIX}")"
 cat > "$work/percall.c" <<'C'
 #include <perftrampoline.h>
 #include <stdio.h>

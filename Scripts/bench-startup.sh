@@ -10,12 +10,9 @@
 # instructions from exec to exit, and what the library adds. The library is counted from an
 # objcopy --strip-debug copy (valgrind 3.19 cannot read clang 21's DWARF 5).
 set -euo pipefail
-prefix="${1:?usage: Scripts/bench-startup.sh PREFIX}"
-command -v valgrind >/dev/null || { echo "error: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cp -R "$prefix" "$work/prefix"
-objcopy --strip-debug "$work/prefix/lib/libperftrampoline.so"
+cd "$(dirname "$0")/.."
+source Scripts/lib/callgrind-prefix.sh
+callgrind_prefix "$(realpath "${1:?usage: Scripts/bench-startup.sh PREFIX}")"
 echo 'int main(void) { return 0; }' > "$work/plain.c"
 cat > "$work/configure.c" <<'C'
 #include <perftrampoline.h>
