@@ -17,9 +17,10 @@
 # a package trait, off here), and
 # no RUNPATH but $ORIGIN. Exports are the C API's (Scripts/install/exports.map).
 #
-# --runtime embedded (x86_64; issue 26, not yet the default): the same C API built from the core
-# compiled with Embedded Swift (Scripts/install/build-embedded.sh): no Swift or C++ runtime, the
-# shared library needs libc only. The full-runtime build stays the default until the Embedded
+# --runtime embedded (x86_64 and aarch64; issue 26, not yet the default): the same C API built
+# from the core compiled with Embedded Swift (Scripts/install/build-embedded.sh): no Swift or C++
+# runtime, the shared library needs libc only. PERFTRAMPOLINE_EMBEDDED_ARCH=aarch64 on an x86_64
+# host cross-builds it (Debian's gcc-aarch64-linux-gnu and libc6-dev-arm64-cross). The full-runtime build stays the default until the Embedded
 # one has passed every test against the installed library.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,12 +83,17 @@ embedded)
     ;;
 esac
 
+# binutils for the library's architecture (a cross build's are the cross toolchain's).
+tools=""
+if [ "$runtime" = embedded ] && [ "${PERFTRAMPOLINE_EMBEDDED_ARCH:-$(uname -m)}" != "$(uname -m)" ]; then
+    tools="${PERFTRAMPOLINE_EMBEDDED_ARCH}-linux-gnu-"
+fi
 mkdir -p "$prefix/include" "$prefix/lib/pkgconfig"
 install -m 0644 Sources/CPerfTrampoline/include/perftrampoline.h "$prefix/include/perftrampoline.h"
 install -m 0755 "$shared" "$prefix/lib/libperftrampoline.so"
-strip --strip-unneeded "$prefix/lib/libperftrampoline.so"
+"${tools}strip" --strip-unneeded "$prefix/lib/libperftrampoline.so"
 rm -f "$prefix/lib/libperftrampoline.a"
-ar rcs "$prefix/lib/libperftrampoline.a" "$work/perftrampoline.o"
+"${tools}ar" rcs "$prefix/lib/libperftrampoline.a" "$work/perftrampoline.o"
 
 version="$(sed -n 's/^#define PERFTRAMPOLINE_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' Sources/CPerfTrampoline/include/perftrampoline.h | paste -sd.)"
 cat > "$prefix/lib/pkgconfig/perftrampoline.pc" <<PC

@@ -106,3 +106,28 @@ sid_chroot "$root" /usr/bin/env QEMU_LD_PREFIX=/work/aarch64-sysroot PERFTRAMPOL
     uname -m; file_arch="$(od -An -tx1 -j18 -N2 "$tests" | tr -d " ")"
     [ "$file_arch" = b700 ] || { echo "error: $tests is not an aarch64 binary (e_machine $file_arch)" >&2; exit 1; }
     timeout 1800 "$tests" --testing-library swift-testing --skip "$SKIP" ${FILTER:+--filter "$FILTER"}'
+
+# The C library built with Embedded Swift for aarch64 (issue 26), cross-built on this host
+# (Scripts/install.sh --runtime embedded, PERFTRAMPOLINE_EMBEDDED_ARCH=aarch64), with the C
+# example and the fork probe built by Debian's aarch64 cross gcc against it; CEmbeddingTests and
+# ForkTests (this host's test build) run them through qemu-aarch64 (binfmt_misc). perf cannot
+# sample them emulated: those checks skip, and PERFTRAMPOLINE_REQUIRE_PERF does not apply.
+if [ "$(uname -m)" = x86_64 ]; then
+    source Scripts/lib/ensure-dependencies.sh
+    ensure_dependencies --native
+    cross="$(mktemp -d)"
+    echo "==> Scripts/install.sh --runtime embedded (aarch64, cross)"
+    PERFTRAMPOLINE_EMBEDDED_ARCH=aarch64 bash Scripts/install.sh --runtime embedded "$cross/prefix"
+    echo "    $(aarch64-linux-gnu-readelf -d "$cross/prefix/lib/libperftrampoline.so" | grep -c NEEDED) NEEDED:" \
+         "$(aarch64-linux-gnu-readelf -d "$cross/prefix/lib/libperftrampoline.so" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | paste -sd' ')," \
+         "$(stat -c %s "$cross/prefix/lib/libperftrampoline.so") bytes"
+    flags="$(PKG_CONFIG_PATH="$cross/prefix/lib/pkgconfig" pkg-config --cflags --libs perftrampoline)"
+    aarch64-linux-gnu-gcc -O2 Examples/CEmbedding/main.c -o "$cross/c-example" $flags
+    aarch64-linux-gnu-gcc -O2 Tests/ForkProbe/main.c Tests/ForkProbe/interleaving.c -o "$cross/fork-probe" $flags -lpthread
+    echo "==> swift test (CEmbeddingTests, ForkTests) against the aarch64 Embedded library, under qemu-aarch64"
+    swift build --build-tests --traits FFIBackend 2>&1 | grep -v "^\[[0-9]*/[0-9]*\]" || true
+    env -u PERFTRAMPOLINE_REQUIRE_PERF QEMU_LD_PREFIX=/usr/aarch64-linux-gnu PERFTRAMPOLINE_EMULATOR=qemu-aarch64 \
+        PERFTRAMPOLINE_C_EXAMPLE="$cross/c-example" PERFTRAMPOLINE_FORK_PROBE="$cross/fork-probe" \
+        swift test --skip-build --traits FFIBackend --filter "CEmbeddingTests|ForkTests"
+    rm -rf "$cross"
+fi

@@ -11,17 +11,38 @@
 # unsafeFlags), so this drives swiftc and clang itself on the module's core: every Swift file of
 # Sources/PerfTrampoline but SwiftFront/ (swift-log, which Embedded Swift cannot build). The
 # core imports libc as the module CLibc (embedded/clibc.h) where Glibc does not exist.
-# x86_64 only for now: the toolchains ship no Embedded stdlib for aarch64-unknown-linux-gnu.
+#
+# Architectures: x86_64 (-target x86_64-unknown-linux-gnu) and aarch64. The toolchains ship no
+# Embedded stdlib for aarch64-unknown-linux-gnu, so aarch64 compiles for aarch64-none-none-elf
+# with clang's target aarch64-unknown-linux-gnu and -D PERFTRAMPOLINE_LINUX (os(Linux) is false
+# for that target; the four Linux-only branches test the flag too). PERFTRAMPOLINE_EMBEDDED_ARCH=
+# aarch64 on an x86_64 host cross-builds it with Debian's cross toolchain (gcc-aarch64-linux-gnu,
+# libc6-dev-arm64-cross: headers, linker and libc from /usr/aarch64-linux-gnu).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:?usage: Scripts/install/build-embedded.sh OUT}"
 mkdir -p "$out"
-arch="$(uname -m)"
-[ "$arch" = x86_64 ] || { echo "error: the Embedded build is x86_64 only so far (this is $arch)" >&2; exit 1; }
+arch="${PERFTRAMPOLINE_EMBEDDED_ARCH:-$(uname -m)}"
 toolchain="$(dirname "$(readlink -f "$(command -v swiftc)")")"
-embedded="$toolchain/../lib/swift/embedded/$arch-unknown-linux-gnu"
 clang="$toolchain/clang"
 [ -x "$clang" ] || clang="$(command -v clang)"
+case "$arch" in
+x86_64)
+    swift_target=(-target x86_64-unknown-linux-gnu)
+    embedded="$toolchain/../lib/swift/embedded/x86_64-unknown-linux-gnu"
+    c_target=(); cross="" ;;
+aarch64)
+    swift_target=(-target aarch64-none-none-elf -clang-target aarch64-unknown-linux-gnu -D PERFTRAMPOLINE_LINUX)
+    embedded="$toolchain/../lib/swift/embedded/aarch64-none-none-elf"
+    c_target=(--target=aarch64-linux-gnu); cross=""
+    if [ "$(uname -m)" != aarch64 ]; then
+        cross=aarch64-linux-gnu-
+        command -v "${cross}gcc" >/dev/null || { echo "error: cross-building for aarch64 needs gcc-aarch64-linux-gnu and libc6-dev-arm64-cross" >&2; exit 1; }
+        c_target+=(-isystem /usr/aarch64-linux-gnu/include)
+        swift_target+=(-Xcc -isystem -Xcc /usr/aarch64-linux-gnu/include)
+    fi ;;
+*) echo "error: no Embedded build for $arch (x86_64 and aarch64 only)" >&2; exit 1 ;;
+esac
 [ -d "$embedded" ] || { echo "error: no Embedded Swift stdlib at $embedded" >&2; exit 1; }
 
 work="$(mktemp -d)"
@@ -41,7 +62,7 @@ module CLibc {
 }
 MAP
 mapfile -t sources < <(find Sources/PerfTrampoline -name '*.swift' -not -path '*/SwiftFront/*' | sort)
-swiftc -target "$arch-unknown-linux-gnu" -enable-experimental-feature Embedded -wmo -parse-as-library -Osize \
+swiftc "${swift_target[@]}" -enable-experimental-feature Embedded -wmo -parse-as-library -Osize \
     -swift-version 6 -module-name PerfTrampoline -Xfrontend -function-sections -Xcc -fPIC \
     -Xcc -fmodule-map-file="$work/module.modulemap" -I "$work" \
     -Xcc -I"$PWD/CShims/include" -Xcc -I"$PWD/Sources/CPerfTrampoline/include" \
@@ -50,16 +71,18 @@ objects=("$work/swift.o")
 for source in CShims/*.c "CShims/trampoline_$arch.S" Sources/CPerfTrampoline/active_flag.c \
               Scripts/install/embedded/embedded_support.c; do
     object="$work/$(basename "${source%.*}").o"
-    "$clang" -c -O2 -fPIC -fno-omit-frame-pointer -ffunction-sections -fdata-sections \
+    "$clang" "${c_target[@]}" -c -O2 -fPIC -fno-omit-frame-pointer -ffunction-sections -fdata-sections \
         -ICShims/include -ISources/CPerfTrampoline/include "$source" -o "$object"
     objects+=("$object")
 done
 # libswiftUnicodeDataTables: String comparison and case mapping in the Embedded stdlib.
-"$clang" -shared -fPIC -o "$out/libperftrampoline.so" "${objects[@]}" "$embedded/libswiftUnicodeDataTables.a" \
+# Linked by the C compiler driver of the target (Debian's cross gcc when cross-building).
+if [ -n "$cross" ]; then linker=("${cross}gcc"); else linker=("$clang" "${c_target[@]}"); fi
+"${linker[@]}" -shared -fPIC -o "$out/libperftrampoline.so" "${objects[@]}" "$embedded/libswiftUnicodeDataTables.a" \
     -Wl,--version-script="$PWD/Scripts/install/exports.map" -Wl,-z,nodelete -Wl,--gc-sections -Wl,-z,defs
 # The archive's one object, with what no public function reaches left out (the sections were
 # made one per function: --gc-sections from the public symbols as roots), so a static host
 # links only the library's reachable code whatever its own link flags.
-ld -r --gc-sections $(sed 's/^/-u /' Scripts/install/public-symbols.txt) -o "$out/perftrampoline.o" \
+"${cross}ld" -r --gc-sections $(sed 's/^/-u /' Scripts/install/public-symbols.txt) -o "$out/perftrampoline.o" \
     "${objects[@]}" "$embedded/libswiftUnicodeDataTables.a"
-objcopy --keep-global-symbols=Scripts/install/public-symbols.txt "$out/perftrampoline.o"
+"${cross}objcopy" --keep-global-symbols=Scripts/install/public-symbols.txt "$out/perftrampoline.o"

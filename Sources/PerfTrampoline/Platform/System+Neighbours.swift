@@ -19,7 +19,7 @@ extension System {
     /// Linux: `starttime` of /proc/self/stat (ticks since boot, `CLOCK_BOOTTIME`), carried to
     /// the wall clock by the current difference between the two clocks.
     static func processStartNanoseconds() -> Int64? {
-        #if os(Linux)
+        #if os(Linux) || PERFTRAMPOLINE_LINUX
         guard let text = readSmallFile("/proc/self/stat"), let close = text.lastIndex(of: UInt8(ascii: ")")) else {
             return nil
         }
@@ -43,7 +43,7 @@ extension System {
     /// description than the one that was refused: a second copy of the library, which cannot
     /// see the first's state). Linux: /proc/locks, whose pids are in our pid namespace.
     static func processHoldsFileLock(_ identity: FileIdentity) -> Bool {
-        #if os(Linux)
+        #if os(Linux) || PERFTRAMPOLINE_LINUX
         guard let text = readSmallFile("/proc/locks", limit: 1 << 22) else { return false }
         let device = identity.device
         let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~0xfff)

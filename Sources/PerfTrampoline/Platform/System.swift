@@ -248,7 +248,7 @@ enum System {
     /// executable mmap of the file and `perf inject --jit` finds it. Elsewhere nil (samply on
     /// macOS finds the dump through its preload's `open` hook instead).
     static func mapMarker(_ fd: Int32, path: String) throws(SystemCallError) -> UnsafeMutableRawPointer? {
-        #if os(Linux)
+        #if os(Linux) || PERFTRAMPOLINE_LINUX
         let mapped = mmap(nil, pageSize, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0)
         guard let mapped, mapped != MAP_FAILED else { throw SystemCallError(call: "mmap", subject: "of \(path)", code: errno) }
         return mapped

@@ -26,7 +26,7 @@ final class JitDumpFile: SymbolSink {
     /// bytes low, and DWARF call chains stop at the first trampoline. Measured: perf 7.2.13, 0 of
     /// ~190 samples named outside /tmp; perf 6.1 (libunwind) follows any directory.
     static func unwinderCaveat(directory: String) -> String? {
-        #if os(Linux)
+        #if os(Linux) || PERFTRAMPOLINE_LINUX
         var trimmed = Substring(directory)
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
         guard trimmed != "/tmp" else { return nil }
