@@ -122,15 +122,14 @@ final class ProfilingCore {
         return address
     }
 
-    /// Takes back the stub `load` reads (if any) and empties the slot.
     /// The fork prepare handler's first step: see ``ForkWarmUp``.
     func warmUpBeforeForkLocked() {
         guard !forkWarmedUp else { return }
         ForkWarmUp.run(frame: template?.frame)
         forkWarmedUp = template != nil  // without a template yet, the jitdump part is still to do
-
     }
 
+    /// Takes back the stub `load` reads (if any) and empties the slot.
     func releaseLocked(load: () -> UInt, clear: () -> Void) {
         let address = load()
         guard address != 0 else { return }
