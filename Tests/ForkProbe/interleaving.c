@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+void fork_probe_remove_files(pid_t pid);  // main.c
+
 #define THREADS 4
 #define OBJECTS 16
 
@@ -187,11 +189,7 @@ int random_interleaving(const char *seed_text, const char *requested_mode, int f
             for (int i = 0; i < 3000; i++) step(codes[rand_r(&seed) % THREADS], &seed);
             long unnamed = unnamed_stubs("child");
             fflush(stdout);
-            char path[64];
-            snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
-            unlink(path);
-            snprintf(path, sizeof path, "/tmp/jit-%d.dump", (int)getpid());
-            unlink(path);
+            fork_probe_remove_files(getpid());
             _exit(unnamed == 0 && wrong == 0 ? 0 : 3);
         }
     }

@@ -78,6 +78,15 @@ static int check_map(const char *path, long *lines) {
 
 static intptr_t evaluate(void *vm, void *code, intptr_t argument) { (void)vm; (void)code; return argument + 1; }
 
+// Deletes the perf map and the jitdump of process `pid` (the probe's own processes only).
+void fork_probe_remove_files(pid_t pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)pid);
+    remove(path);
+    snprintf(path, sizeof path, "/tmp/jit-%d.dump", (int)pid);
+    remove(path);
+}
+
 // STUBS stubs named c::f_0 … in MODE ("off": none made); 0, or 2 on a setup problem.
 static int make_stubs(long stubs, const char *mode) {
     if (strcmp(mode, "off") == 0) return 0;
@@ -141,20 +150,12 @@ static int fork_cost(long stubs, const char *mode, const char *ending) {
         int code = 0;
         waitpid(child, &code, 0);
         reaped[round] = microseconds_since(&start);
-        char path[64];
-        snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)child);
-        remove(path);
-        snprintf(path, sizeof path, "/tmp/jit-%d.dump", (int)child);
-        remove(path);
+        fork_probe_remove_files(child);
     }
     qsort(forked, rounds, sizeof forked[0], compare_doubles);
     qsort(reaped, rounds, sizeof reaped[0], compare_doubles);
     printf("pid %d\nfork_us %.1f reaped_us %.1f\n", (int)getpid(), forked[rounds / 2], reaped[rounds / 2]);
-    char own[64];
-    snprintf(own, sizeof own, "/tmp/perf-%d.map", (int)getpid());
-    remove(own);
-    snprintf(own, sizeof own, "/tmp/jit-%d.dump", (int)getpid());
-    remove(own);
+    fork_probe_remove_files(getpid());
     return 0;
 }
 
