@@ -37,6 +37,9 @@
 //     and, in the child, execl("/bin/true"). The child must leave no map and no dump.
 //     Prints "pid P", "child pid C", "child exit E".
 //
+//   fork-probe catch-up STUBS FROM TO, fork-probe catch-up-off STUBS MODE
+//     Issue 23: activating with many entries to catch up (catch_up.c).
+//
 //   fork-probe cost STUBS MODE CHILD
 //     Issue 23: what one fork costs with STUBS stubs named in MODE (perf, jitdump or off), for a
 //     child that ends with CHILD: exec (execl /bin/true), _exit, or exit. Prints the medians of
@@ -263,6 +266,8 @@ static int entry_then_fork(void) {
 
 static int kill_while_copying(int argc, const char **argv);
 int random_interleaving(const char *seed, const char *mode, int forks);  // interleaving.c
+int fork_probe_catch_up(long stubs, const char *from, const char *to);  // catch_up.c
+int fork_probe_catch_up_off(long stubs, const char *mode);  // catch_up.c
 
 int main(int argc, const char **argv) {
     if (argc >= 2 && strcmp(argv[1], "entry") == 0) return entry_then_fork();
@@ -273,6 +278,8 @@ int main(int argc, const char **argv) {
     if (argc >= 4 && strcmp(argv[1], "exec") == 0) return fork_then_exec(strtol(argv[2], NULL, 10), argv[3]);
     if (argc >= 5 && strcmp(argv[1], "cost") == 0) return fork_cost(strtol(argv[2], NULL, 10), argv[3], argv[4]);
     if (argc >= 4 && strcmp(argv[1], "kill") == 0) return kill_while_copying(argc - 1, argv + 1);
+    if (argc >= 5 && strcmp(argv[1], "catch-up") == 0) return fork_probe_catch_up(strtol(argv[2], NULL, 10), argv[3], argv[4]);
+    if (argc >= 4 && strcmp(argv[1], "catch-up-off") == 0) return fork_probe_catch_up_off(strtol(argv[2], NULL, 10), argv[3]);
     fprintf(stderr, "usage: fork-probe kill STUBS TRIALS [MAX_DELAY_US] | fork-probe entry\n");
     return 2;
 }

@@ -88,8 +88,15 @@ public func perftrampoline_make_stub_lazy(_ slot: UnsafeMutablePointer<perftramp
                                           _ writer: perftrampoline_name_writer,
                                           _ vm: UnsafeMutableRawPointer?, _ code: UnsafeMutableRawPointer?) -> perftrampoline_stub? {
     let perf = PerfSupport.shared
-    perf.namingLock.lock()
-    defer { perf.namingLock.unlock() }
+    let stub = perf.namingLock.withLock { makeStubNamedLazily(slot, writer, vm, code) }
+    // An activation a signal started is driven here, outside the naming lock (issue 23).
+    if stub == nil && perf.driveUnclaimedActivation() { return perf.namingLock.withLock { makeStubNamedLazily(slot, writer, vm, code) } }
+    return stub
+}
+
+/// The lazy cold path's part under the naming lock.
+private func makeStubNamedLazily(_ slot: UnsafeMutablePointer<perftrampoline_slot>, _ writer: perftrampoline_name_writer,
+                                 _ vm: UnsafeMutableRawPointer?, _ code: UnsafeMutableRawPointer?) -> perftrampoline_stub? {
     if let existing = UnsafeRawPointer(bitPattern: perftrampoline_slot_load(slot)) {
         return unsafeBitCast(existing, to: perftrampoline_stub.self)  // another thread named it
     }
@@ -101,7 +108,10 @@ public func perftrampoline_make_stub_lazy(_ slot: UnsafeMutablePointer<perftramp
         let again = min(writer(vm, code, large, length + 1), length)
         return String(decoding: UnsafeRawBufferPointer(start: large, count: Int(again)), as: UTF8.self)
     }
-    return name.withCString { perftrampoline_make_stub(slot, $0) }
+    let address = PerfSupport.shared.makeStub(
+        load: { perftrampoline_slot_load(slot) }, publish: { perftrampoline_slot_publish(slot, $0) }, name: name,
+        drivesActivation: false)
+    return address.map { unsafeBitCast($0, to: perftrampoline_stub.self) }
 }
 
 /// C: gives back a code object's trampoline (see ``PerfSupport/release(_:)``). A slot that

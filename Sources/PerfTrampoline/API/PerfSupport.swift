@@ -75,12 +75,74 @@ public final class PerfSupport: @unchecked Sendable {
     }
 
     /// The cold path for any kind of slot (Swift's `TrampolineSlot`, the C API's struct).
-    func makeStub(load: () -> UInt, publish: (UInt) -> Void, name: String) -> UnsafeRawPointer? {
+    ///
+    /// If a signal switched profiling on and its files have much to catch up, the first cold
+    /// path to find that drives the catch-up (``drive(_:)``), then makes its stub; other
+    /// threads' cold paths meanwhile get nil at once (they run unprofiled, as while off) unless
+    /// `drivesActivation` is false (the C lazy path, which holds the naming lock here).
+    func makeStub(load: () -> UInt, publish: (UInt) -> Void, name: String, drivesActivation: Bool = true) -> UnsafeRawPointer? {
         let sanitized = SymbolName.sanitized(name)
         var warning: ProfilingCore.Warning?
-        let stub = lock.withLock { core.makeStubLocked(load: load, publish: publish, sanitizedName: sanitized, warning: &warning) }
+        var unclaimed: PendingActivation?
+        let stub = lock.withLock {
+            let made = core.makeStubLocked(load: load, publish: publish, sanitizedName: sanitized, warning: &warning)
+            if made == nil && drivesActivation { unclaimed = core.claimActivationLocked() }
+            return made
+        }
         log(warning)
-        return stub
+        guard let unclaimed else { return stub }
+        driveSignalled(unclaimed)
+        warning = nil
+        let retried = lock.withLock { core.makeStubLocked(load: load, publish: publish, sanitizedName: sanitized, warning: &warning) }
+        log(warning)
+        return retried
+    }
+
+    /// Brings `pending` to its end, one slice per lock hold, so that other threads' cold paths
+    /// wait for one slice at most (issue 23). Applies signals between slices: an OFF that
+    /// arrives meanwhile stops it at once. Returns the warning to log; throws if writing failed
+    /// (the activation is dropped, the previous state kept). Returns early if the activation
+    /// was replaced (another `activate`, a `deactivate`, an OFF).
+    func drive(_ pending: PendingActivation) throws(PerfSupportError) -> ProfilingCore.Warning? {
+        while true {
+            lock.lock()
+            var warning = core.applySignalsLocked()
+            guard core.pendingActivation === pending else {
+                lock.unlock()
+                return warning
+            }
+            do {
+                if case .finished(let caveat) = try core.continueActivationLocked() {
+                    lock.unlock()
+                    return caveat ?? warning
+                }
+            } catch {
+                lock.unlock()
+                log(warning)
+                throw error
+            }
+            lock.unlock()
+            lock.yieldToWaiters()
+            log(warning)
+            warning = nil
+        }
+    }
+
+    /// Drives an activation a signal started; a failure switches off with one warning.
+    func driveSignalled(_ pending: PendingActivation) {
+        do {
+            log(try drive(pending))
+        } catch {
+            log(lock.withLock { core.failSignalledActivationLocked(error.reason) })
+        }
+    }
+
+    /// Drives the activation a signal started, if nobody drives it; whether there was one.
+    @discardableResult
+    func driveUnclaimedActivation() -> Bool {
+        guard let pending = lock.withLock({ core.claimActivationLocked() }) else { return false }
+        driveSignalled(pending)
+        return true
     }
 
     /// Logs a warning the core returned, outside the lock: a log handler may read `status`.
@@ -167,16 +229,26 @@ public final class PerfSupport: @unchecked Sendable {
         guard mode != .off else { return deactivate() }
         lock.lock()
         _ = core.applySignalsLocked()
-        let caveat: ProfilingCore.Warning?
+        let step: ActivationStep
         do {
-            caveat = try core.activateLocked(mode)
+            step = try core.startActivationLocked(mode)
         } catch {
             core.offReason = error.description
             lock.unlock()
             throw error
         }
         lock.unlock()
-        log(caveat)
+        switch step {
+        case .finished(let caveat):
+            log(caveat)
+        case .inProgress(let pending):
+            do {
+                log(try drive(pending))
+            } catch {
+                lock.withLock { core.offReason = error.description }
+                throw error
+            }
+        }
     }
 
     /// Switches profiling off. Code objects first entered while off get no trampoline and no
@@ -212,14 +284,13 @@ public final class PerfSupport: @unchecked Sendable {
     /// profiling on). Optional: the next first entry of a code object does the same.
     public func applyPendingSwitch() {
         log(lock.withLock { core.applySignalsLocked() })
+        driveUnclaimedActivation()
     }
 
     /// The current state (mode, backend, counts, paths, and why it is off).
     public var status: PerfStatus {
-        lock.withLock {
-            _ = core.applySignalsLocked()
-            return core.statusLocked
-        }
+        applyPendingSwitch()
+        return lock.withLock { core.statusLocked }
     }
 
     var currentMode: ProfilingMode { lock.withLock { core.mode } }

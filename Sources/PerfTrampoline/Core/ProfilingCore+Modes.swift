@@ -19,70 +19,9 @@ extension ProfilingCore {
         }
     }
 
-    /// Switches on in `requested`; returns a warning to log when it worked but perf may not
-    /// follow what it set up (see ``JitDumpFile/unwinderCaveat(directory:)``).
-    @discardableResult
-    func activateLocked(_ requested: ProfilingMode) throws(PerfSupportError) -> Warning? {
-        if requested == .off { deactivateLocked(); return nil }
-        if template == nil {
-            do { template = try BackendSelection.choose() } catch {
-                throw .unsupported(error.description)
-            }
-        }
-        guard let template else { return nil }
-        let layout = Self.layout(for: requested)
-        if requested == .jitDump && template.frame == nil {
-            throw .unsupported("no unwind description for the \(template.backend) trampoline; jitdump mode needs one")
-        }
-        let arena = arenas[layout] ?? CodeArena(template: template, layout: layout)
-        arenas[layout] = arena
-        // Map a chunk now, so that a refused mmap/mprotect is reported here, not mid-run.
-        do { try arena.reserveChunk() } catch { throw .setupFailed(Self.explain(error), cause: error) }
-        var caveat: String?
-        // A file deleted while profiling was off (a cleanup script) is made again, complete,
-        // instead of catching up a file nobody can open (issue 23).
-        if requested == .perfMap, perfMap?.file.isDeleted == true { perfMap = nil }
-        if requested == .jitDump, jitDump?.file.isDeleted == true { jitDump = nil }
-        switch requested {
-        case .off: break
-        case .perfMap:
-            if let perfMap {
-                do {
-                    try perfMap.includeStubs(from: registry)
-                    try perfMap.catchUp(with: registry)
-                } catch {
-                    throw .setupFailed(error.description, cause: error)
-                }
-            } else {
-                do {
-                    perfMap = try PerfMapFile(processID: System.processID, registry: registry, directory: mapDirectory)
-                } catch {
-                    throw .setupFailed(error)
-                }
-            }
-        case .jitDump:
-            if let jitDump {
-                do { try jitDump.catchUp(with: registry) } catch { throw .setupFailed(error.description, cause: error) }
-            } else {
-                do {
-                    jitDump = try JitDumpFile(processID: System.processID, frame: template.frame!, registry: registry,
-                                              directory: dumpDirectory)
-                } catch {
-                    throw .setupFailed(error)
-                }
-                caveat = JitDumpFile.unwinderCaveat(directory: dumpDirectory)
-            }
-        }
-        installForkHandlersLocked()
-        mode = requested
-        currentArena = arena
-        offReason = nil
-        lastWarning = nil
-        setActive(true)
-        return caveat.flatMap(warningLocked)
-    }
-
+    /// Off at once; an activation in progress is dropped.
     func deactivateLocked() {
+        abandonActivationLocked()
         mode = .off
         setActive(false)
     }
@@ -178,20 +117,28 @@ extension ProfilingCore {
             guard generation != appliedSignals else { return warning }
             appliedSignals = generation
             let on = word & 1 != 0
-            if on && mode == .off {
+            let target = targetModeLocked
+            if on && target == .off {
+                // Started here; a long catch-up is left for a driver (PerfSupport), outside the lock.
                 do {
-                    warning = try activateLocked(signalSwitch.mode) ?? warning
+                    if case .finished(let caveat) = try startActivationLocked(signalSwitch.mode) { warning = caveat ?? warning }
+                    pendingActivation?.isDriven = false
                 } catch {
-                    _ = perftrampoline_signal_switch_set_state_if(generation, 0)
-                    return failLocked(error.reason)
+                    return failSignalledActivationLocked(error.reason)
                 }
-            } else if !on && mode != .off {
+            } else if !on && target != .off {
                 deactivateLocked()
             } else {
                 // Handlers racing on two threads may have left the flag behind the word.
-                setActive(mode != .off)
+                setActive(target != .off)
             }
         }
+    }
+
+    /// A signal's activation failed: off, and the switch knows it (its next delivery is ON).
+    func failSignalledActivationLocked(_ reason: String) -> Warning? {
+        _ = perftrampoline_signal_switch_set_state_if(appliedSignals, 0)
+        return failLocked(reason)
     }
 
     /// Test seam (`PERFTRAMPOLINE_FAULT=signal`, debug builds): delivers the switch's signal
@@ -228,6 +175,7 @@ extension ProfilingCore {
     func detachInheritedFilesInForkChild() {
         perfMap?.file.closeInheritedDescriptor()
         jitDump?.file.closeInheritedDescriptor()
+        pendingActivation?.creation?.closeInheritedDescriptors()
     }
 
     /// In a fork child, from a normal context (``adoptUnseenForkLocked()``): the parent's files
@@ -238,11 +186,14 @@ extension ProfilingCore {
     /// chunk would be looked up in the parent's map, where it is not.
     func reopenAfterFork() -> Warning? {
         processID = System.processID
+        // An activation the parent had in progress is the child's to make (its driver thread
+        // is not here); the parent's half-written new file is the parent's.
+        let requested = targetModeLocked
+        pendingActivation = nil
         perfMap = nil
         jitDump = nil
         for arena in arenas.values { arena.retireCurrentChunk() }
-        guard mode != .off else { return nil }
-        let requested = mode
+        guard requested != .off else { return nil }
         deactivateLocked()
         do {
             // The parent already warned about anything that holds for the child too.

@@ -50,6 +50,8 @@ final class ProfilingCore {
     private var forkWarmedUp = false
     /// The signal switch generation (CShims/signal_switch.c) whose request `mode` reflects.
     var appliedSignals: UInt = 0
+    /// A switch on whose file is still being caught up, slice by slice (issue 23).
+    var pendingActivation: PendingActivation?
 
     let mapDirectory: String
     let dumpDirectory: String
@@ -141,7 +143,8 @@ final class ProfilingCore {
 
     /// Whether a perf map names registry entry `index` (so its address keeps that name).
     func isInPerfMapLocked(_ index: Int) -> Bool {
-        perfMap?.namesStub(at: index) ?? false
+        // A new map being written names what it holds too: it will be in place soon.
+        perfMap?.namesStub(at: index) ?? false || pendingActivation?.newPerfMap?.namesStub(at: index) ?? false
     }
 
     /// Jitdump mode: gives a released stub that no perf map names the new name `sanitized`
@@ -180,6 +183,9 @@ final class ProfilingCore {
             perfMap.stubsLeftOutFrom = perfMap.stubsLeftOutFrom.map { position[$0] }
         }
         if let jitDump { jitDump.writtenCount = position[jitDump.writtenCount] }
+        if let pending = pendingActivation, pending.creation != nil {
+            pending.sink.writtenCount = position[pending.sink.writtenCount]
+        }
         stubIndex = registry.stubIndex()
     }
 
@@ -188,6 +194,10 @@ final class ProfilingCore {
     /// mode the map leaves stubs out, so that they stay renamable.
     func writeExternalEntryLocked(address: UInt, size: UInt, sanitizedName: [UInt8]) throws(PerfSupportError) {
         _ = adoptUnseenForkLocked()
+        if let pending = pendingActivation, pending.newPerfMap != nil {
+            // A new map is being written: finish it, so the entry goes to the map in place.
+            _ = try continueActivationLocked(slice: .max)
+        }
         registry.append(address: address, size: size, origin: .external, sanitizedName: sanitizedName)
         if let perfMap {
             if mode != .perfMap { perfMap.leaveStubsOut() }

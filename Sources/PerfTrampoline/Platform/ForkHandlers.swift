@@ -15,7 +15,9 @@ import Darwin
 /// thread is half-way through naming a stub; the first time, complete the Swift runtime's lazy
 /// type metadata the child will need (``ForkWarmUp``); and apply any signal-switch request still
 /// pending, so that parent and child agree on the mode (an OFF that arrived just before the
-/// fork must not come back on in the child, issue 23).
+/// fork must not come back on in the child, issue 23): an ON whose catch-up nobody drives is
+/// finished here (one a thread drives is finished by it in the parent, and in the child by
+/// its own first cold path or API call).
 /// parent: release them (then log what applying the request said).
 /// child: only what is safe there (issue 23): re-create the locks (their owner thread does not
 /// exist in the child) and close the parent's descriptors. No allocation, no logging, no file
@@ -30,7 +32,8 @@ enum ForkHandlers {
                 perf.lock.lock()
                 perf.core.warmUpBeforeForkLocked()
                 perf.core.raiseSwitchSignalUnderLockForTests()
-                perf.core.warningBeforeFork = perf.core.applySignalsLocked()
+                let signalled = perf.core.applySignalsLocked()
+                perf.core.warningBeforeFork = perf.core.finishUndrivenActivationLocked() ?? signalled
             },
             {
                 let perf = PerfSupport.shared

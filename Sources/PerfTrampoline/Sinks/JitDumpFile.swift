@@ -2,8 +2,8 @@
 ///
 /// A 40-byte header, then for every trampoline a `JIT_CODE_UNWINDING_INFO` record (its
 /// `.eh_frame`) immediately followed by its `JIT_CODE_LOAD` (name and code bytes). A new file
-/// gets its header and the records of every stub the process already has at once (written
-/// aside, then renamed into place); each later stub's records are one `write(2)`, before the
+/// gets its header and the records of every stub the process already has before anyone sees it
+/// (written aside, then renamed into place); each later stub's records are one `write(2)`, before the
 /// stub first runs. On Linux one page of the file is mapped `PROT_READ|PROT_EXEC` so that
 /// `perf record` logs the mmap and `perf inject --jit` finds the dump. On macOS the file is
 /// opened with libc `open`, which samply's preload intercepts.
@@ -43,22 +43,42 @@ final class JitDumpFile: SymbolSink {
         "\(directory)/jit-\(pid).dump"
     }
 
-    /// Creates and claims the dump of `processID`, holding the records of every stub in `registry`.
-    init(processID: Int32, frame: FrameDescription, registry: SymbolRegistry, directory: String = directory)
-        throws(OwnedFile.Refusal) {
+    /// A new dump of `processID`, claimed, being written aside (see ``PerfMapFile/beginCreate(processID:directory:)``).
+    static func beginCreate(processID: Int32, directory: String = directory) throws(OwnedFile.Refusal) -> OwnedFile.Creation {
+        try OwnedFile.beginCreate(path(forProcess: processID, in: directory), access: .readAppend)
+    }
+
+    /// The dump being made by `creation`: its header now, its records by ``SymbolSink/catchUp(with:limit:)``.
+    init(creating creation: OwnedFile.Creation, processID: Int32, frame: FrameDescription) throws(OwnedFile.Refusal) {
         var records = JitDumpRecords(frame: frame, processID: processID)
-        var content = records.header(timestamp: System.monotonicNanoseconds())
-        for index in 0..<registry.count where !registry[index].superseded { records.append(registry[index], to: &content) }
-        let file = try OwnedFile.create(Self.path(forProcess: processID, in: directory), access: .readAppend,
-                                        initialContent: content)
+        let header = records.header(timestamp: System.monotonicNanoseconds())
         self.records = records
+        super.init(file: creation.file, writtenCount: 0)
+        do {
+            try creation.file.append(header)
+        } catch {
+            creation.abandon()
+            throw OwnedFile.Refusal(description: "\(error)", underlying: error)
+        }
+    }
+
+    /// Creates and claims the dump of `processID`, holding the records of every stub in `registry`.
+    convenience init(processID: Int32, frame: FrameDescription, registry: borrowing SymbolRegistry,
+                     directory: String = directory) throws(OwnedFile.Refusal) {
+        let creation = try Self.beginCreate(processID: processID, directory: directory)
+        try self.init(creating: creation, processID: processID, frame: frame)
+        try complete(creation, with: registry)
+    }
+
+    /// One page of the file mapped `PROT_READ|PROT_EXEC`, once it has its final name: the mmap
+    /// perf record logs, by which perf inject finds the dump.
+    override func didPlace() throws(OwnedFile.Refusal) {
         do {
             marker = try System.mapMarker(file.descriptor, path: file.path)
         } catch {
             System.unlink(file.path)
             throw OwnedFile.Refusal(description: "\(error) (the marker perf record looks for)", underlying: error)
         }
-        super.init(file: file, writtenCount: registry.count)
     }
 
     deinit {

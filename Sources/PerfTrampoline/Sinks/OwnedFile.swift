@@ -113,41 +113,78 @@ enum OwnedFile {
         do { return try body() } catch { throw Refusal(description: "\(error)", underlying: error) }
     }
 
-    /// Claims `path` and gives it `initialContent` atomically: the content is written to a
-    /// private file beside it, which is then renamed over the claimed one. A process killed
-    /// half-way (a fork child copying 100,000 entries) leaves the path empty, never a torn line.
-    static func create(_ path: String, access: System.Access, initialContent: [UInt8], sharing: Sharing = .exclusive)
-        throws(Refusal) -> SymbolFile {
-        let claimed = try claim(path, access: access, sharing: sharing)
-        guard !initialContent.isEmpty else { return claimed }
-        if claimed.isShared {
-            // Other writers' lines stay where they are: ours follow them, in whole lines.
+    /// A file being made: claimed at `path`, its content written to `file` — a private file
+    /// beside the path, which ``finish()`` renames over the claimed one, so a process killed
+    /// half-way (a fork child copying 100,000 entries) leaves the path empty, never a torn line;
+    /// or, for a shared file (another writer's lines are in it), the claimed file itself.
+    struct Creation {
+        let path: String
+        /// Where the content goes.
+        let file: SymbolFile
+        /// The file claimed (locked) at `path`, held until the rename; nil when `file` is it.
+        let claimed: SymbolFile?
+
+        /// Puts `file` in place under `path`. On failure nothing is left.
+        func finish() throws(Refusal) {
+            guard let claimed else { return }
             do {
-                try appendInChunks(initialContent, to: claimed)
+                try System.rename(file.path, to: path)
             } catch {
+                abandon()
                 throw Refusal(description: "\(error)", underlying: error)
             }
-            return claimed
+            // The claimed descriptor now refers to the replaced (unlinked) file; it closes with `claimed`.
+            withExtendedLifetime(claimed) {}
+            file.didRename(to: path)
         }
+
+        /// Leaves nothing behind: the private file goes, and the claimed one if it is still empty
+        /// (issue 24: `prlimit --nofile=4` left an empty jit-PID.dump). A shared file keeps the
+        /// whole writes that succeeded (other writers' lines follow them).
+        func abandon() {
+            guard let claimed else { return }
+            System.unlink(file.path)
+            if (try? System.status(claimed.descriptor, path: path))?.size == 0 { System.unlink(path) }
+        }
+
+        /// In a fork child's atfork handler: closes the parent's descriptors (see
+        /// ``SymbolFile/closeInheritedDescriptor()``).
+        func closeInheritedDescriptors() {
+            file.closeInheritedDescriptor()
+            claimed?.closeInheritedDescriptor()
+        }
+    }
+
+    /// Claims `path` and opens the private file beside it that its content goes to (see
+    /// ``Creation``).
+    static func beginCreate(_ path: String, access: System.Access, sharing: Sharing = .exclusive) throws(Refusal) -> Creation {
+        let claimed = try claim(path, access: access, sharing: sharing)
+        // Other writers' lines stay where they are: ours follow them, in whole lines.
+        if claimed.isShared { return Creation(path: path, file: claimed, claimed: nil) }
         let temporary = temporaryPath(for: path)
-        let file: SymbolFile
         do {
             let fd = try System.createExclusively(temporary, access: access, replacingStale: true)
-            file = SymbolFile(path: temporary, descriptor: fd)
+            let file = SymbolFile(path: temporary, descriptor: fd)
             _ = try System.lockExclusively(fd, path: temporary)
-            try file.append(initialContent)
-            try System.rename(temporary, to: path)
+            return Creation(path: path, file: file, claimed: claimed)
         } catch {
-            System.unlink(temporary)
-            // The claimed file is ours (locked) and still empty: leave nothing behind (issue 24:
-            // `prlimit --nofile=4` left an empty jit-PID.dump).
-            if (try? System.status(claimed.descriptor, path: path))?.size == 0 { System.unlink(path) }
+            Creation(path: path, file: SymbolFile(path: temporary, descriptor: -1), claimed: claimed).abandon()
             throw Refusal(description: "\(error)", underlying: error)
         }
-        // The claimed descriptor now refers to the replaced (unlinked) file; it closes with `claimed`.
-        withExtendedLifetime(claimed) {}
-        file.didRename(to: path)
-        return file
+    }
+
+    /// Claims `path` and gives it `initialContent` atomically (see ``Creation``).
+    static func create(_ path: String, access: System.Access, initialContent: [UInt8], sharing: Sharing = .exclusive)
+        throws(Refusal) -> SymbolFile {
+        let creation = try beginCreate(path, access: access, sharing: sharing)
+        do {
+            try appendInChunks(initialContent, to: creation.file)
+        } catch {
+            creation.abandon()
+            throw Refusal(description: "\(error)", underlying: error)
+        }
+        try creation.finish()
+        return creation.file
     }
 
     /// How long before this process's start a file may have been written and still be taken for

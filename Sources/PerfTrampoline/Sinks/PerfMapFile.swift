@@ -1,5 +1,5 @@
 /// The perf map of this process, `/tmp/perf-<pid>.map` (lines: ``PerfMapLine``). A new file receives the entries the process
-/// already has all at once (written aside, then renamed into place); later entries are
+/// already has before anyone sees it (written aside, then renamed into place); later entries are
 /// appended with one `write(2)` each on an `O_APPEND` descriptor, before the code they name
 /// can run.
 ///
@@ -18,19 +18,25 @@ final class PerfMapFile: SymbolSink {
         "\(directory)/perf-\(pid).map"
     }
 
+    /// A new map of `processID`, claimed, being written aside: its entries come by
+    /// ``SymbolSink/catchUp(with:limit:)``, then ``SymbolSink/place(_:)`` puts it in place.
+    static func beginCreate(processID: Int32, directory: String = "/tmp") throws(OwnedFile.Refusal) -> OwnedFile.Creation {
+        try OwnedFile.beginCreate(path(forProcess: processID, in: directory), access: .append, sharing: .withThisProcess)
+    }
+
+    /// The map being made by `creation`, empty so far (but for another writer's lines).
+    init(creating creation: OwnedFile.Creation, leavingStubsOut: Bool = false) {
+        super.init(file: creation.file, writtenCount: 0)
+        if leavingStubsOut { stubsLeftOutFrom = 0 }
+    }
+
     /// Creates and claims the map of `processID`, holding every entry of `registry` (but its
     /// stubs if `leavingStubsOut`).
-    init(processID: Int32, registry: SymbolRegistry, directory: String = "/tmp", leavingStubsOut: Bool = false)
-        throws(OwnedFile.Refusal) {
-        var lines: [UInt8] = []
-        for index in 0..<registry.count {
-            let entry = registry[index]
-            if !entry.superseded && !(leavingStubsOut && entry.origin == .stub) { PerfMapLine.append(entry, to: &lines) }
-        }
-        let file = try OwnedFile.create(Self.path(forProcess: processID, in: directory), access: .append,
-                                        initialContent: lines, sharing: .withThisProcess)
-        super.init(file: file, writtenCount: registry.count)
-        if leavingStubsOut { stubsLeftOutFrom = 0 }
+    convenience init(processID: Int32, registry: borrowing SymbolRegistry, directory: String = "/tmp",
+                     leavingStubsOut: Bool = false) throws(OwnedFile.Refusal) {
+        let creation = try Self.beginCreate(processID: processID, directory: directory)
+        self.init(creating: creation, leavingStubsOut: leavingStubsOut)
+        try complete(creation, with: registry)
     }
 
     override func encode(_ entry: SymbolRegistry.Entry, into buffer: inout [UInt8]) {

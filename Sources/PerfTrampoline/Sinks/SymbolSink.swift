@@ -45,14 +45,15 @@ class SymbolSink {
     }
 
     /// Appends every registry entry this file does not hold yet (except those a rename
-    /// superseded: their time is over), in writes of at most 1 MiB (a single new entry is one
-    /// `write(2)`). All or nothing: on failure the file and the cursor are back where they were;
-    /// a shared file (``SymbolFile/isShared``) keeps the whole writes that succeeded, with the
-    /// cursor after them (cutting them back could take another writer's lines with them).
-    final func catchUp(with registry: borrowing SymbolRegistry) throws(SystemCallError) {
+    /// superseded: their time is over), or the next `limit` of them, in writes of at most 1 MiB
+    /// (a single new entry is one `write(2)`). All or nothing: on failure the file and the
+    /// cursor are back where they were; a shared file (``SymbolFile/isShared``) keeps the whole
+    /// writes that succeeded, with the cursor after them (cutting them back could take another
+    /// writer's lines with them).
+    final func catchUp(with registry: borrowing SymbolRegistry, limit: Int = .max) throws(SystemCallError) {
         let start = mark
         var position = writtenCount
-        let end = registry.count
+        let end = registry.count - writtenCount > limit ? writtenCount + limit : registry.count
         do {
             try withBuffer { (pending) throws(SystemCallError) in
                 while position < end {
@@ -71,6 +72,32 @@ class SymbolSink {
             throw error
         }
     }
+
+    /// Whether the file holds every entry of `registry`.
+    final func isUpToDate(with registry: borrowing SymbolRegistry) -> Bool { writtenCount == registry.count }
+
+    /// A new file (written aside, see ``OwnedFile/beginCreate(_:access:sharing:)``): writes
+    /// every entry of `registry`, then puts the file in place. On failure nothing is left.
+    final func complete(_ creation: OwnedFile.Creation, with registry: borrowing SymbolRegistry)
+        throws(OwnedFile.Refusal) {
+        do {
+            try catchUp(with: registry)
+        } catch {
+            creation.abandon()
+            throw OwnedFile.Refusal(description: "\(error)", underlying: error)
+        }
+        try place(creation)
+    }
+
+    /// Puts a new file that holds what it should in place (renamed over its claimed path).
+    final func place(_ creation: OwnedFile.Creation) throws(OwnedFile.Refusal) {
+        try creation.finish()
+        try didPlace()
+    }
+
+    /// Called once the file is in place under its name. Subclasses override (the jitdump maps
+    /// its marker then, so that perf records the final name).
+    func didPlace() throws(OwnedFile.Refusal) {}
 
     /// Runs `body` with the reusable buffer, handed back emptied (its capacity kept).
     private final func withBuffer(_ body: (inout [UInt8]) throws(SystemCallError) -> Void) throws(SystemCallError) {

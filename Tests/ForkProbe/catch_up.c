@@ -1,0 +1,132 @@
+// fork-probe catch-up STUBS FROM TO
+//   Issue 23: STUBS stubs named in FROM (perf or jitdump), then one thread switches to TO
+//   (perftrampoline_activate), whose file must take every existing entry, while a second thread
+//   enters new code objects one after another (a first entry each, about 0.5 ms apart). The
+//   activation must not hold up the second thread's first entries for its whole length.
+//   Prints "pid P", then "activation_us A during D longest_first_entry_us L late N": D first
+//   entries returned while the activation ran, the slowest of them took L µs, N were made in all
+//   (named c::late_0 … c::late_<N-1>; the existing ones are c::f_0 …).
+//
+//   fork-probe catch-up-off STUBS MODE
+//     The switch's signal turns profiling on in MODE with STUBS stubs to catch up, and another
+//     thread sends the signal again (OFF) while that activation runs. The OFF must win, and soon:
+//     prints "apply_us A status <status>" (A: how long applying the ON took before the OFF
+//     stopped it).
+#include <perftrampoline.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static intptr_t evaluate(void *vm, void *code, intptr_t argument) { (void)vm; (void)code; return argument + 1; }
+
+static double now_us(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec * 1e6 + (double)now.tv_nsec / 1e3;
+}
+
+static int make_named_stubs(long stubs) {
+    perftrampoline_slot *slots = calloc((size_t)stubs, sizeof *slots);
+    if (!slots && stubs > 0) return 2;
+    char name[64];
+    for (long i = 0; i < stubs; i++) {
+        snprintf(name, sizeof name, "c::f_%ld", i);
+        perftrampoline_stub stub = perftrampoline_stub_for(&slots[i], name);
+        if (!stub || stub(0, 0, 1, evaluate) != 2) return 2;
+    }
+    return 0;  // the slots stay allocated: their stubs stay in use
+}
+
+static int activation_started, activation_done;
+
+struct late_entries {
+    long made, during;
+    double longest_us;
+};
+
+static void *enter_new_code_objects(void *context) {
+    struct late_entries *late = context;
+    while (!__atomic_load_n(&activation_started, __ATOMIC_ACQUIRE)) usleep(100);
+    usleep(2000);  // well inside the activation
+    char name[64];
+    for (int after = 0; after < 5;) {
+        perftrampoline_slot *slot = calloc(1, sizeof *slot);
+        if (!slot) return 0;
+        snprintf(name, sizeof name, "c::late_%ld", late->made);
+        double start = now_us();
+        perftrampoline_stub stub = perftrampoline_stub_for(slot, name);
+        double took = now_us() - start;
+        intptr_t result = stub ? stub(0, 0, 1, evaluate) : evaluate(0, 0, 1);
+        if (result != 2) abort();
+        late->made++;
+        if (!__atomic_load_n(&activation_done, __ATOMIC_ACQUIRE)) {
+            late->during++;
+            if (took > late->longest_us) late->longest_us = took;
+        } else {
+            after++;  // a few after the switch, named in its file
+        }
+        usleep(500);
+    }
+    return 0;
+}
+
+int fork_probe_catch_up(long stubs, const char *from, const char *to) {
+    if (perftrampoline_activate(from) != PERFTRAMPOLINE_OK || make_named_stubs(stubs) != 0) {
+        fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
+        return 2;
+    }
+    printf("pid %d\n", (int)getpid());
+    struct late_entries late = {0, 0, 0};
+    pthread_t thread;
+    if (pthread_create(&thread, 0, enter_new_code_objects, &late) != 0) return 2;
+    double start = now_us();
+    __atomic_store_n(&activation_started, 1, __ATOMIC_RELEASE);
+    int status = perftrampoline_activate(to);
+    double took = now_us() - start;
+    __atomic_store_n(&activation_done, 1, __ATOMIC_RELEASE);
+    pthread_join(thread, 0);
+    if (status != PERFTRAMPOLINE_OK) {
+        fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
+        return 2;
+    }
+    printf("activation_us %.0f during %ld longest_first_entry_us %.0f late %ld\n", took, late.during, late.longest_us,
+           late.made);
+    return 0;
+}
+
+static void *send_off_soon(void *unused) {
+    (void)unused;
+    while (!__atomic_load_n(&activation_started, __ATOMIC_ACQUIRE)) usleep(100);
+    usleep(20000);
+    raise(SIGUSR2);
+    return 0;
+}
+
+int fork_probe_catch_up_off(long stubs, const char *mode) {
+    // The stubs are made in the other mode, so that MODE's file has all of them to catch up.
+    const char *other = strcmp(mode, "jitdump") == 0 ? "perf" : "jitdump";
+    if (perftrampoline_install_signal_switch(SIGUSR2, mode) != PERFTRAMPOLINE_OK ||
+        perftrampoline_activate(other) != PERFTRAMPOLINE_OK || make_named_stubs(stubs) != 0) {
+        fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
+        return 2;
+    }
+    perftrampoline_deactivate();
+    printf("pid %d\n", (int)getpid());
+    pthread_t thread;
+    if (pthread_create(&thread, 0, send_off_soon, 0) != 0) return 2;
+    raise(SIGUSR2);  // ON: applied below
+    double start = now_us();
+    __atomic_store_n(&activation_started, 1, __ATOMIC_RELEASE);
+    perftrampoline_apply_pending_switch();
+    double took = now_us() - start;
+    pthread_join(thread, 0);
+    perftrampoline_apply_pending_switch();
+    char status[512];
+    (void)perftrampoline_status(status, sizeof status);
+    printf("apply_us %.0f status %s\n", took, status);
+    return 0;
+}
