@@ -123,7 +123,7 @@ if [ "$(uname -m)" = x86_64 ]; then
          "$(stat -c %s "$cross/prefix/lib/libperftrampoline.so") bytes"
     flags="$(PKG_CONFIG_PATH="$cross/prefix/lib/pkgconfig" pkg-config --cflags --libs perftrampoline)"
     aarch64-linux-gnu-gcc -O2 Examples/CEmbedding/main.c -o "$cross/c-example" $flags
-    aarch64-linux-gnu-gcc -O2 Tests/ForkProbe/main.c Tests/ForkProbe/interleaving.c -o "$cross/fork-probe" $flags -lpthread
+    aarch64-linux-gnu-gcc -O2 Tests/ForkProbe/*.c -o "$cross/fork-probe" $flags -lpthread
     echo "==> swift test (CEmbeddingTests, ForkTests) against the aarch64 Embedded library, under qemu-aarch64"
     swift build --build-tests --traits FFIBackend 2>&1 | grep -v "^\[[0-9]*/[0-9]*\]" || true
     env -u PERFTRAMPOLINE_REQUIRE_PERF QEMU_LD_PREFIX=/usr/aarch64-linux-gnu PERFTRAMPOLINE_EMULATOR=qemu-aarch64 \

@@ -78,7 +78,7 @@ if [ "$(uname -m)" = x86_64 ]; then
     # built with plain cc against it as a C host would (pkg-config), in place of SwiftPM's builds.
     embedded_flags="$(PKG_CONFIG_PATH="$install_root/embedded/lib/pkgconfig" pkg-config --cflags --libs perftrampoline)"
     cc -O2 Examples/CEmbedding/main.c -o "$install_root/c-example-embedded" $embedded_flags
-    cc -O2 Tests/ForkProbe/main.c Tests/ForkProbe/interleaving.c -o "$install_root/fork-probe-embedded" $embedded_flags -lpthread
+    cc -O2 Tests/ForkProbe/*.c -o "$install_root/fork-probe-embedded" $embedded_flags -lpthread
     embedded+=(PERFTRAMPOLINE_C_EXAMPLE="$install_root/c-example-embedded" PERFTRAMPOLINE_FORK_PROBE="$install_root/fork-probe-embedded")
     echo "==> swift test (the Embedded Swift C library: InstalledLibraryTests, LuaTests, QuickJSTests, CEmbeddingTests, ForkTests)"
     env "${embedded[@]}" swift test --skip-build "${traits[@]}" --filter "InstalledLibraryTests|LuaTests|QuickJSTests|CEmbeddingTests|ForkTests"
@@ -113,20 +113,33 @@ sanitizer_pass() {
 # Issue 23: the randomized interleaving (ForkTests.randomInterleavingsKeepEveryProcessNamed)
 # under ThreadSanitizer, without its forks (TSan does not support fork in a threaded process):
 # 4 threads creating, calling and releasing code objects while the switch's signal toggles
-# profiling; three fresh seeds per mode, printed (replay: ForkProbe random SEED MODE 0).
+# profiling and modes switch; three fresh seeds per mode, printed (replay: ForkProbe random
+# SEED MODE 0 with PERFTRAMPOLINE_CATCHUP_SLICE=2).
 tsan_interleavings() {
     local probe=.build-thread/debug/ForkProbe mode seed out pid
     for mode in perf jitdump; do
         for _ in 1 2 3; do
             seed=$((RANDOM * 32768 + RANDOM))
             echo "==> ForkProbe random $seed $mode 0 (ThreadSanitizer)"
-            out="$(TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" timeout 300 "$probe" random "$seed" "$mode" 0 2>&1)" ||
+            out="$(TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" PERFTRAMPOLINE_CATCHUP_SLICE=2 \
+                timeout 300 "$probe" random "$seed" "$mode" 0 2>&1)" ||
                 { echo "$out" >&2; echo "error: ForkProbe random $seed $mode 0 failed under ThreadSanitizer" >&2; return 1; }
             pid="$(sed -n 's/^pid //p' <<<"$out")"
             rm -f "/tmp/perf-$pid.map" "/tmp/jit-$pid.dump"
             grep -qx "wrong 0" <<<"$out" && grep -qx "unnamed 0" <<<"$out" ||
                 { echo "$out" >&2; echo "error: ForkProbe random $seed $mode 0: a wrong result or an unnamed stub" >&2; return 1; }
         done
+    done
+    # A long activation driven in slices while another thread makes stubs, and one an OFF
+    # stops (ActivationCatchUpTests, without their fork).
+    for args in "catch-up 20000 perf jitdump" "catch-up 20000 jitdump perf" "catch-up-off 20000 jitdump"; do
+        echo "==> ForkProbe $args (ThreadSanitizer)"
+        # shellcheck disable=SC2086
+        out="$(TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" timeout 300 "$probe" $args 2>&1)" ||
+            { echo "$out" >&2; echo "error: ForkProbe $args failed under ThreadSanitizer" >&2; return 1; }
+        echo "$out"
+        pid="$(sed -n 's/^pid //p' <<<"$out")"
+        rm -f "/tmp/perf-$pid.map" "/tmp/jit-$pid.dump"
     done
 }
 # Left out, by tag: forksOrSpawns (the fork-under-registration test had 2 of 30 children hang

@@ -7,6 +7,13 @@
 //   entries returned while the activation ran, the slowest of them took L µs, N were made in all
 //   (named c::late_0 … c::late_<N-1>; the existing ones are c::f_0 …).
 //
+//   fork-probe catch-up-fork STUBS
+//     STUBS stubs in perf-map mode, then one thread switches to jitdump while the main thread
+//     forks 20 ms in; the child enters a new code object (c::child_new). The child makes the
+//     jitdump mode its own: its dump names every stub and its new one; the parent's names every
+//     stub and not the child's. Prints "pid P", "child status S", "child stub yes|no",
+//     "forked during activation yes|no", "child pid C", "child exit E", "parent status S".
+//
 //   fork-probe catch-up-off STUBS MODE
 //     The switch's signal turns profiling on in MODE with STUBS stubs to catch up, and another
 //     thread sends the signal again (OFF) while that activation runs. The OFF must win, and soon:
@@ -18,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,5 +136,46 @@ int fork_probe_catch_up_off(long stubs, const char *mode) {
     char status[512];
     (void)perftrampoline_status(status, sizeof status);
     printf("apply_us %.0f status %s\n", took, status);
+    return 0;
+}
+
+static void *switch_to_jitdump(void *unused) {
+    (void)unused;
+    __atomic_store_n(&activation_started, 1, __ATOMIC_RELEASE);
+    if (perftrampoline_activate("jitdump") != PERFTRAMPOLINE_OK) fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
+    __atomic_store_n(&activation_done, 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+int fork_probe_catch_up_fork(long stubs) {
+    if (perftrampoline_activate("perf") != PERFTRAMPOLINE_OK || make_named_stubs(stubs) != 0) {
+        fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
+        return 2;
+    }
+    printf("pid %d\n", (int)getpid());
+    fflush(stdout);
+    pthread_t thread;
+    if (pthread_create(&thread, 0, switch_to_jitdump, 0) != 0) return 2;
+    while (!__atomic_load_n(&activation_started, __ATOMIC_ACQUIRE)) usleep(100);
+    usleep(20000);
+    int during = !__atomic_load_n(&activation_done, __ATOMIC_ACQUIRE);
+    pid_t child = fork();
+    if (child < 0) return 2;
+    char status[512];
+    if (child == 0) {
+        perftrampoline_slot slot = PERFTRAMPOLINE_SLOT_INIT;
+        perftrampoline_stub stub = perftrampoline_stub_for(&slot, "c::child_new");
+        intptr_t result = stub ? stub(0, 0, 1, evaluate) : evaluate(0, 0, 1);
+        (void)perftrampoline_status(status, sizeof status);
+        printf("child status %s\nchild stub %s\n", status, stub && result == 2 ? "yes" : "no");
+        fflush(stdout);
+        _exit(0);
+    }
+    int code = 0;
+    waitpid(child, &code, 0);
+    pthread_join(thread, 0);
+    (void)perftrampoline_status(status, sizeof status);
+    printf("forked during activation %s\nchild pid %d\nchild exit %d\nparent status %s\n", during ? "yes" : "no",
+           (int)child, WIFEXITED(code) ? WEXITSTATUS(code) : -1, status);
     return 0;
 }

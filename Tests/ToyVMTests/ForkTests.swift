@@ -179,8 +179,8 @@ import TestSupport
     }
 
     /// Issue 23: the randomized interleaving (Tests/ForkProbe/interleaving.c): 4 threads create,
-    /// call and release code objects while the switch's signal toggles profiling at random and
-    /// the process forks 3 times; each child goes on alone, then every process switches on and
+    /// call and release code objects while the switch's signal toggles profiling and threads
+    /// switch modes at random (catch-ups in slices of 2 entries), and the process forks 3 times; each child goes on alone, then every process switches on and
     /// must name every stub it can run under its current name, with every result right. Three
     /// fresh seeds per mode on each run (printed, to replay: `ForkProbe random SEED MODE`).
     @Test(arguments: ["perf", "jitdump"])
@@ -192,7 +192,10 @@ import TestSupport
         }
         for _ in 0..<3 {
             let seed = UInt32.random(in: 1...UInt32.max)
-            let outcome = try Harness.run(Self.forkProbe, ["random", "\(seed)", mode], environment: Harness.cleanEnvironment([:]),
+            // Catch-ups in slices of 2 entries (a debug build's seam): every switch leaves one
+            // in progress for the interleaving to cut into.
+            let outcome = try Harness.run(Self.forkProbe, ["random", "\(seed)", mode],
+                                          environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_CATCHUP_SLICE": "2"]),
                                           timeLimit: 120)
             let pid = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
             defer { Harness.removeFiles(of: pid) }

@@ -38,7 +38,8 @@ public final class PerfSupport: @unchecked Sendable {
     let core = ProfilingCore(effects: ProfilingCore.ProcessEffects(
         setActiveFlag: { perftrampoline_set_active_flag($0 ? 1 : 0) },
         installForkHandlers: { ForkHandlers.install() }),
-        releasedStubBound: Environment.current.keptReleasedStubs ?? ReleasedStubs.defaultBound)
+        releasedStubBound: Environment.current.keptReleasedStubs ?? ReleasedStubs.defaultBound,
+        catchUpSlice: Environment.current.catchUpSlice ?? ProfilingCore.defaultCatchUpSlice)
 
     private init() {}
 

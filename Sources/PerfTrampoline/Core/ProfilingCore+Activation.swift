@@ -3,7 +3,7 @@
 /// Switching on with many stubs made before (200,000 in perf-map mode, then jitdump) means
 /// writing all of them to the newly active file first: 0.78 s here. Under one lock hold every
 /// other thread's first entry of a code object would wait that long. Instead the file is
-/// written in slices of ``ProfilingCore/catchUpSlice`` entries, each under the registration
+/// written in slices of ``ProfilingCore/defaultCatchUpSlice`` entries, each under the registration
 /// lock, by the thread that switched (the ``PerfSupport`` front drives it): between slices
 /// other threads take the lock, make their stubs in the mode still in force (named in its file,
 /// and later in this one too: they are registry entries like the others), apply signals, fork.
@@ -58,9 +58,9 @@ enum ActivationStep {
 }
 
 extension ProfilingCore {
-    /// Entries written per lock hold while an activation catches up (jitdump: about 4 ms of
-    /// records here; a perf map: about 0.4 ms).
-    static let catchUpSlice = 1024
+    /// Entries written per lock hold while an activation catches up (jitdump: about 2 ms of
+    /// records here; a perf map: about 0.5 ms).
+    static let defaultCatchUpSlice = 1024
 
     /// Switches on in `requested`, entirely under the lock (a fork child's own files, tests).
     /// Returns a warning to log when it worked but perf may not follow what it set up.
@@ -75,8 +75,7 @@ extension ProfilingCore {
     /// Starts switching on in `requested` (replacing any activation in progress) and writes the
     /// first slice; if more is to come, the caller drives it (``continueActivationLocked(slice:)``
     /// until finished, releasing the lock in between). On failure the previous state is kept.
-    func startActivationLocked(_ requested: ProfilingMode, slice: Int = catchUpSlice)
-        throws(PerfSupportError) -> ActivationStep {
+    func startActivationLocked(_ requested: ProfilingMode, slice: Int? = nil) throws(PerfSupportError) -> ActivationStep {
         if requested == .off {
             deactivateLocked()
             return .finished(nil)
@@ -108,7 +107,7 @@ extension ProfilingCore {
         }
         pendingActivation = pending
         pending.isDriven = true
-        return try continueActivationLocked(slice: slice)
+        return try continueActivationLocked(slice: slice ?? catchUpSlice)
     }
 
     /// The file `requested` writes, open or new, with nothing written to a new one yet.
@@ -138,10 +137,10 @@ extension ProfilingCore {
     /// Writes the next `slice` entries the pending activation's file lacks; once it holds every
     /// entry, puts a new file in place and switches on. On failure the activation is dropped
     /// (a new file with it) and the previous state is kept.
-    func continueActivationLocked(slice: Int = catchUpSlice) throws(PerfSupportError) -> ActivationStep {
+    func continueActivationLocked(slice: Int? = nil) throws(PerfSupportError) -> ActivationStep {
         guard let pending = pendingActivation else { return .finished(nil) }
         do {
-            try pending.sink.catchUp(with: registry, limit: slice)
+            try pending.sink.catchUp(with: registry, limit: slice ?? catchUpSlice)
         } catch {
             abandonActivationLocked()
             throw .setupFailed(error.description, cause: error)

@@ -61,10 +61,14 @@ final class ProfilingCore {
     /// Jitdump mode: renamable released stubs kept for their own names before the least
     /// recently released one is renamed (``ReleasedStubs/defaultBound``).
     let releasedStubBound: Int
+    /// Entries written per lock hold while an activation catches up (``PendingActivation``).
+    let catchUpSlice: Int
 
     init(mapDirectory: String = "/tmp", dumpDirectory: String = JitDumpFile.directory, effects: ProcessEffects = .none,
-         deletionCheckInterval: UInt64 = 100_000_000, releasedStubBound: Int = ReleasedStubs.defaultBound) {
+         deletionCheckInterval: UInt64 = 100_000_000, releasedStubBound: Int = ReleasedStubs.defaultBound,
+         catchUpSlice: Int = ProfilingCore.defaultCatchUpSlice) {
         self.releasedStubBound = releasedStubBound
+        self.catchUpSlice = catchUpSlice
         self.mapDirectory = mapDirectory
         self.dumpDirectory = dumpDirectory
         self.effects = effects

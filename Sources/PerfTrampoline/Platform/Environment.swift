@@ -25,6 +25,9 @@ struct Environment: Sendable {
     /// `PERFTRAMPOLINE_KEEP_RELEASED` (debug builds only): the shared core's
     /// ``ReleasedStubs/defaultBound``, so that tests can make renames happen at once.
     let keptReleasedStubs: Int?
+    /// `PERFTRAMPOLINE_CATCHUP_SLICE` (debug builds only): the shared core's
+    /// ``ProfilingCore/catchUpSlice``, so that tests make every catch-up span many slices.
+    let catchUpSlice: Int?
 
     static let current = Environment()
 
@@ -36,9 +39,11 @@ struct Environment: Sendable {
         #if DEBUG
         faults = Self.read("PERFTRAMPOLINE_FAULT")
         keptReleasedStubs = Self.read("PERFTRAMPOLINE_KEEP_RELEASED").flatMap { Int($0) }
+        catchUpSlice = Self.read("PERFTRAMPOLINE_CATCHUP_SLICE").flatMap { Int($0) }.map { max($0, 1) }
         #else
         faults = nil
         keptReleasedStubs = nil
+        catchUpSlice = nil
         #endif
     }
 
