@@ -3,9 +3,10 @@
 //   (perftrampoline_activate), whose file must take every existing entry, while a second thread
 //   enters new code objects one after another (a first entry each, about 0.5 ms apart). The
 //   activation must not hold up the second thread's first entries for its whole length.
-//   Prints "pid P", then "activation_us A during D longest_first_entry_us L late N": D first
-//   entries returned while the activation ran, the slowest of them took L µs, N were made in all
-//   (named c::late_0 … c::late_<N-1>; the existing ones are c::f_0 …).
+//   Prints "pid P", then "activation_us A during D longest_first_entry_us L late N first_late_us
+//   F": D first entries returned while the activation ran, the slowest of them took L µs, N were
+//   made in all (named c::late_0 … c::late_<N-1>; the existing ones are c::f_0 …), the first of
+//   them took F µs (it started 2 ms into the activation).
 //
 //   fork-probe catch-up-fork STUBS
 //     STUBS stubs in perf-map mode, then one thread switches to jitdump while the main thread
@@ -53,7 +54,7 @@ static int activation_started, activation_done;
 
 struct late_entries {
     long made, during;
-    double longest_us;
+    double first_us, longest_us;
 };
 
 static void *enter_new_code_objects(void *context) {
@@ -70,7 +71,7 @@ static void *enter_new_code_objects(void *context) {
         double took = now_us() - start;
         intptr_t result = stub ? stub(0, 0, 1, evaluate) : evaluate(0, 0, 1);
         if (result != 2) abort();
-        late->made++;
+        if (late->made++ == 0) late->first_us = took;
         if (!__atomic_load_n(&activation_done, __ATOMIC_ACQUIRE)) {
             late->during++;
             if (took > late->longest_us) late->longest_us = took;
@@ -88,7 +89,7 @@ int fork_probe_catch_up(long stubs, const char *from, const char *to) {
         return 2;
     }
     printf("pid %d\n", (int)getpid());
-    struct late_entries late = {0, 0, 0};
+    struct late_entries late = {0, 0, 0, 0};
     pthread_t thread;
     if (pthread_create(&thread, 0, enter_new_code_objects, &late) != 0) return 2;
     double start = now_us();
@@ -101,8 +102,8 @@ int fork_probe_catch_up(long stubs, const char *from, const char *to) {
         fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
         return 2;
     }
-    printf("activation_us %.0f during %ld longest_first_entry_us %.0f late %ld\n", took, late.during, late.longest_us,
-           late.made);
+    printf("activation_us %.0f during %ld longest_first_entry_us %.0f late %ld first_late_us %.0f\n", took, late.during,
+           late.longest_us, late.made, late.first_us);
     return 0;
 }
 
