@@ -50,7 +50,7 @@ final class JitDumpFile: SymbolSink {
 
     /// The dump being made by `creation`: its header now, its records by ``SymbolSink/catchUp(with:limit:)``.
     init(creating creation: OwnedFile.Creation, processID: Int32, frame: FrameDescription) throws(OwnedFile.Refusal) {
-        var records = JitDumpRecords(frame: frame, processID: processID)
+        let records = JitDumpRecords(frame: frame, processID: processID)
         let header = records.header(timestamp: System.monotonicNanoseconds())
         self.records = records
         super.init(file: creation.file, writtenCount: 0)
