@@ -80,8 +80,9 @@ if [ "$(uname -m)" = x86_64 ]; then
     cc -O2 Examples/CEmbedding/main.c -o "$install_root/c-example-embedded" $embedded_flags
     cc -O2 Tests/ForkProbe/*.c -o "$install_root/fork-probe-embedded" $embedded_flags -lpthread
     embedded+=(PERFTRAMPOLINE_C_EXAMPLE="$install_root/c-example-embedded" PERFTRAMPOLINE_FORK_PROBE="$install_root/fork-probe-embedded")
-    echo "==> swift test (the Embedded Swift C library: InstalledLibraryTests, LuaTests, QuickJSTests, CEmbeddingTests, ForkTests)"
-    env "${embedded[@]}" swift test --skip-build "${traits[@]}" --filter "InstalledLibraryTests|LuaTests|QuickJSTests|CEmbeddingTests|ForkTests"
+    echo "==> swift test (the Embedded Swift C library: InstalledLibraryTests, LuaTests, QuickJSTests, CEmbeddingTests, ForkTests, ActivationCatchUpTests)"
+    env "${embedded[@]}" swift test --skip-build "${traits[@]}" \
+        --filter "InstalledLibraryTests|LuaTests|QuickJSTests|CEmbeddingTests|ForkTests|ActivationCatchUpTests"
 fi
 
 # The same behaviour under the other backends (issue 6): the suites tagged backendSensitive

@@ -78,7 +78,7 @@ done
 # libswiftUnicodeDataTables: String comparison and case mapping in the Embedded stdlib.
 # Linked by the C compiler driver of the target (Debian's cross gcc when cross-building).
 if [ -n "$cross" ]; then linker=("${cross}gcc"); else linker=("$clang" "${c_target[@]}"); fi
-"${linker[@]}" -shared -fPIC -o "$out/libperftrampoline.so" "${objects[@]}" "$embedded/libswiftUnicodeDataTables.a" \
+"${linker[@]}" -shared -nostartfiles -fPIC -o "$out/libperftrampoline.so" "${objects[@]}" "$embedded/libswiftUnicodeDataTables.a" \
     -Wl,--version-script="$PWD/Scripts/install/exports.map" -Wl,-z,nodelete -Wl,--gc-sections -Wl,-z,defs
 # The archive's one object, with what no public function reaches left out (the sections were
 # made one per function: --gc-sections from the public symbols as roots), so a static host

@@ -1,7 +1,7 @@
 // fork-probe catch-up STUBS FROM TO
 //   Issue 23: STUBS stubs named in FROM (perf or jitdump), then one thread switches to TO
 //   (perftrampoline_activate), whose file must take every existing entry, while a second thread
-//   enters new code objects one after another (a first entry each, about 0.5 ms apart). The
+//   enters new code objects one after another (a first entry each, about 0.2 ms apart). The
 //   activation must not hold up the second thread's first entries for its whole length.
 //   Prints "pid P", then "activation_us A during D longest_first_entry_us L late N first_late_us
 //   F": D first entries returned while the activation ran, the slowest of them took L µs, N were
@@ -17,7 +17,8 @@
 //
 //   fork-probe catch-up-off STUBS MODE
 //     The switch's signal turns profiling on in MODE with STUBS stubs to catch up, and another
-//     thread sends the signal again (OFF) while that activation runs. The OFF must win, and soon:
+//     thread sends the signal again (OFF) while that activation runs (as soon as MODE's new file,
+//     written aside, has content). The OFF must win, and soon:
 //     prints "apply_us A status <status>" (A: how long applying the ON took before the OFF
 //     stopped it).
 #include <perftrampoline.h>
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,7 +80,7 @@ static void *enter_new_code_objects(void *context) {
         } else {
             after++;  // a few after the switch, named in its file
         }
-        usleep(500);
+        usleep(200);
     }
     return 0;
 }
@@ -107,10 +109,21 @@ int fork_probe_catch_up(long stubs, const char *from, const char *to) {
     return 0;
 }
 
+static const char *off_mode;
+
+// Sends the OFF once the new file is being written (its aside copy exists and has content): the
+// activation is then in progress, whatever the machine's speed (a fixed delay raced a release
+// build's 22 ms catch-up).
 static void *send_off_soon(void *unused) {
     (void)unused;
-    while (!__atomic_load_n(&activation_started, __ATOMIC_ACQUIRE)) usleep(100);
-    usleep(20000);
+    char aside[96];
+    snprintf(aside, sizeof aside, strcmp(off_mode, "jitdump") == 0 ? "/tmp/.jit-%d.dump.partial" : "/tmp/.perf-%d.map.partial",
+             (int)getpid());
+    struct stat info;
+    for (int waited = 0; waited < 20000; waited++) {  // at most 2 s or so
+        if (stat(aside, &info) == 0 && info.st_size > 4096) break;
+        usleep(100);
+    }
     raise(SIGUSR2);
     return 0;
 }
@@ -125,6 +138,7 @@ int fork_probe_catch_up_off(long stubs, const char *mode) {
     }
     perftrampoline_deactivate();
     printf("pid %d\n", (int)getpid());
+    off_mode = mode;
     pthread_t thread;
     if (pthread_create(&thread, 0, send_off_soon, 0) != 0) return 2;
     raise(SIGUSR2);  // ON: applied below

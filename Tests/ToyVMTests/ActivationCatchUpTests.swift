@@ -40,7 +40,7 @@ import TestSupport
         return true
     }
 
-    /// Another thread enters new code objects, one every half millisecond, while `activate`
+    /// Another thread enters new code objects, one every 0.2 ms, while `activate`
     /// catches up 200,000 entries: its first entries return during the activation (before
     /// issue 23's fix none did: each waited for the whole catch-up, 0.78 s here), and after it
     /// the new file names every stub once, the other thread's included (made in the old mode,
@@ -70,7 +70,7 @@ import TestSupport
     }
 
     /// The switch's signal turns profiling on with 200,000 entries to catch up, and again (OFF)
-    /// 20 ms later: the OFF stops the activation at its next slice (before the fix it waited
+    /// once the new file is being written: the OFF stops the activation at its next slice (before the fix it waited
     /// for the whole catch-up, 0.71 s, and the new file was put in place first). Off at the
     /// end, and the half-written file is gone, aside copy included.
     @Test(arguments: ["jitdump", "perf"])
