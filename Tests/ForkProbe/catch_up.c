@@ -17,8 +17,8 @@
 //
 //   fork-probe catch-up-off STUBS MODE
 //     The switch's signal turns profiling on in MODE with STUBS stubs to catch up, and another
-//     thread sends the signal again (OFF) while that activation runs (as soon as MODE's new file,
-//     written aside, has content). The OFF must win, and soon:
+//     thread sends the signal again (OFF) while that activation runs (as soon as MODE's new file
+//     has content). The OFF must win, and soon:
 //     prints "apply_us A status <status>" (A: how long applying the ON took before the OFF
 //     stopped it).
 #include <perftrampoline.h>
@@ -111,13 +111,13 @@ int fork_probe_catch_up(long stubs, const char *from, const char *to) {
 
 static const char *off_mode;
 
-// Sends the OFF once the new file is being written (its aside copy exists and has content): the
-// activation is then in progress, whatever the machine's speed (a fixed delay raced a release
-// build's 22 ms catch-up).
+// Sends the OFF once the new file is being written (the dump's aside copy, or the map claimed in
+// place, has content): the activation is then in progress, whatever the machine's speed (a
+// fixed delay raced a release build's 22 ms catch-up).
 static void *send_off_soon(void *unused) {
     (void)unused;
     char aside[96];
-    snprintf(aside, sizeof aside, strcmp(off_mode, "jitdump") == 0 ? "/tmp/.jit-%d.dump.partial" : "/tmp/.perf-%d.map.partial",
+    snprintf(aside, sizeof aside, strcmp(off_mode, "jitdump") == 0 ? "/tmp/.jit-%d.dump.partial" : "/tmp/perf-%d.map",
              (int)getpid());
     struct stat info;
     for (int waited = 0; waited < 20000; waited++) {  // at most 2 s or so

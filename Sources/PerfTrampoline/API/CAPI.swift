@@ -88,19 +88,27 @@ public func perftrampoline_make_stub_lazy(_ slot: UnsafeMutablePointer<perftramp
                                           _ writer: perftrampoline_name_writer,
                                           _ vm: UnsafeMutableRawPointer?, _ code: UnsafeMutableRawPointer?) -> perftrampoline_stub? {
     let perf = PerfSupport.shared
-    let stub = perf.namingLock.withLock { makeStubNamedLazily(slot, writer, vm, code) }
-    // An activation a signal started is driven here, outside the naming lock (issue 23).
-    if stub == nil && perf.driveUnclaimedActivation() { return perf.namingLock.withLock { makeStubNamedLazily(slot, writer, vm, code) } }
-    return stub
+    var name: String?
+    let stub = perf.namingLock.withLock { () -> perftrampoline_stub? in
+        if let existing = existingStub(slot) { return existing }  // another thread named it
+        name = lazyName(writer, vm, code)
+        return makeStubNamed(slot, name!)
+    }
+    // An activation a signal started is driven here, outside the naming lock (issue 23); the
+    // name already written is used again, so the writer still runs once per code object.
+    guard stub == nil, let name, perf.driveUnclaimedActivation() else { return stub }
+    return perf.namingLock.withLock { existingStub(slot) ?? makeStubNamed(slot, name) }
 }
 
-/// The lazy cold path's part under the naming lock.
-private func makeStubNamedLazily(_ slot: UnsafeMutablePointer<perftrampoline_slot>, _ writer: perftrampoline_name_writer,
-                                 _ vm: UnsafeMutableRawPointer?, _ code: UnsafeMutableRawPointer?) -> perftrampoline_stub? {
-    if let existing = UnsafeRawPointer(bitPattern: perftrampoline_slot_load(slot)) {
-        return unsafeBitCast(existing, to: perftrampoline_stub.self)  // another thread named it
-    }
-    let name = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { buffer -> String in
+private func existingStub(_ slot: UnsafeMutablePointer<perftrampoline_slot>) -> perftrampoline_stub? {
+    UnsafeRawPointer(bitPattern: perftrampoline_slot_load(slot)).map { unsafeBitCast($0, to: perftrampoline_stub.self) }
+}
+
+/// What the host's writer names the code object: in 256 bytes, or asked again in a buffer of
+/// its length.
+private func lazyName(_ writer: perftrampoline_name_writer, _ vm: UnsafeMutableRawPointer?,
+                      _ code: UnsafeMutableRawPointer?) -> String {
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { buffer -> String in
         let length = writer(vm, code, buffer.baseAddress!, 256)
         if length < 256 { return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress!, count: Int(length)), as: UTF8.self) }
         let large = UnsafeMutablePointer<CChar>.allocate(capacity: Int(length) + 1)
@@ -108,10 +116,14 @@ private func makeStubNamedLazily(_ slot: UnsafeMutablePointer<perftrampoline_slo
         let again = min(writer(vm, code, large, length + 1), length)
         return String(decoding: UnsafeRawBufferPointer(start: large, count: Int(again)), as: UTF8.self)
     }
-    let address = PerfSupport.shared.makeStub(
+}
+
+/// The lazy cold path's stub, under the naming lock: it does not drive an activation there.
+private func makeStubNamed(_ slot: UnsafeMutablePointer<perftrampoline_slot>, _ name: String) -> perftrampoline_stub? {
+    PerfSupport.shared.makeStub(
         load: { perftrampoline_slot_load(slot) }, publish: { perftrampoline_slot_publish(slot, $0) }, name: name,
-        drivesActivation: false)
-    return address.map { unsafeBitCast($0, to: perftrampoline_stub.self) }
+        drivesActivation: false
+    ).map { unsafeBitCast($0, to: perftrampoline_stub.self) }
 }
 
 /// C: gives back a code object's trampoline (see ``PerfSupport/release(_:)``). A slot that

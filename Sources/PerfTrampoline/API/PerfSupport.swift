@@ -101,41 +101,38 @@ public final class PerfSupport: @unchecked Sendable {
 
     /// Brings `pending` to its end, one slice per lock hold, so that other threads' cold paths
     /// wait for one slice at most (issue 23). Applies signals between slices: an OFF that
-    /// arrives meanwhile stops it at once. Returns the warning to log; throws if writing failed
-    /// (the activation is dropped, the previous state kept). Returns early if the activation
-    /// was replaced (another `activate`, a `deactivate`, an OFF).
+    /// arrives meanwhile stops it at once. Returns the warning to log (a signal's activation
+    /// that failed is off with a warning); throws if an `activate`'s file could not be written
+    /// (the previous state kept), here or in another thread's slice. Returns early, without
+    /// error, if the activation was replaced (another `activate`, a `deactivate`, an OFF).
     func drive(_ pending: PendingActivation) throws(PerfSupportError) -> ProfilingCore.Warning? {
         while true {
             lock.lock()
-            var warning = core.applySignalsLocked()
+            let signalled = core.applySignalsLocked()
             guard core.pendingActivation === pending else {
                 lock.unlock()
-                return warning
+                log(signalled)
+                if case .failed(let error) = pending.outcome, !pending.bySignal { throw error }
+                return nil
             }
+            let step: ActivationStep
             do {
-                if case .finished(let caveat) = try core.continueActivationLocked() {
-                    lock.unlock()
-                    return caveat ?? warning
-                }
+                step = try core.continueActivationLocked()
             } catch {
                 lock.unlock()
-                log(warning)
+                log(signalled)
                 throw error
             }
             lock.unlock()
+            log(signalled)
+            if case .finished(let warning) = step { return warning }
             lock.yieldToWaiters()
-            log(warning)
-            warning = nil
         }
     }
 
-    /// Drives an activation a signal started; a failure switches off with one warning.
+    /// Drives an activation a signal started (its failure is a warning, never thrown).
     func driveSignalled(_ pending: PendingActivation) {
-        do {
-            log(try drive(pending))
-        } catch {
-            log(lock.withLock { core.failSignalledActivationLocked(error.reason) })
-        }
+        log((try? drive(pending)) ?? nil)
     }
 
     /// Drives the activation a signal started, if nobody drives it; whether there was one.
@@ -243,12 +240,7 @@ public final class PerfSupport: @unchecked Sendable {
         case .finished(let caveat):
             log(caveat)
         case .inProgress(let pending):
-            do {
-                log(try drive(pending))
-            } catch {
-                lock.withLock { core.offReason = error.description }
-                throw error
-            }
+            log(try drive(pending))  // a failure is already in `status` (recorded under the lock)
         }
     }
 

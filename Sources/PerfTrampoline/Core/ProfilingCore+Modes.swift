@@ -21,9 +21,9 @@ extension ProfilingCore {
 
     /// Off at once; an activation in progress is dropped.
     func deactivateLocked() {
-        abandonActivationLocked()
+        dropActivationLocked()
         mode = .off
-        setActive(false)
+        syncSwitchLocked()
     }
 
     /// A map or dump deleted while we run (a cleanup script, a user) would silently take every
@@ -35,6 +35,11 @@ extension ProfilingCore {
         let now = System.monotonicNanoseconds()
         guard now &- lastDeletionCheck >= deletionCheckInterval else { return }
         lastDeletionCheck = now
+        try recreateDeletedFileLocked()
+    }
+
+    /// The current mode's file made again, complete, if it was deleted (one `fstat`).
+    func recreateDeletedFileLocked() throws(OwnedFile.Refusal) {
         if mode == .perfMap, let map = perfMap, map.file.isDeleted {
             perfMap = nil
             perfMap = try PerfMapFile(processID: System.processID, registry: registry, directory: mapDirectory)
@@ -54,12 +59,16 @@ extension ProfilingCore {
             : "\(error)"
     }
 
-    /// The fast path's flag, and the signal switch's idea of the state.
-    func setActive(_ active: Bool) {
-        effects.setActiveFlag(active)
-        // Recorded only if no delivery came since the applied one: a newer request is applied
-        // next, never overwritten (issue 23).
-        if signalSwitch != nil { _ = perftrampoline_signal_switch_set_state_if(appliedSignals, active ? 1 : 0) }
+    /// Brings the fast path's flag and the signal switch's recorded state in line with the
+    /// core: the flag is set while a mode is in force, and while a signal's activation is in
+    /// progress (a cold path comes to drive it); the switch records the target mode, so that
+    /// its next delivery is the opposite. Recorded only if no delivery came since the applied
+    /// one: a newer request is applied next, never overwritten (issue 23).
+    func syncSwitchLocked() {
+        effects.setActiveFlag(mode != .off || pendingActivation?.bySignal == true)
+        if signalSwitch != nil {
+            _ = perftrampoline_signal_switch_set_state_if(appliedSignals, targetModeLocked != .off ? 1 : 0)
+        }
     }
 
     /// A failure after activation: off, status says why; returns the warning to log once the
@@ -121,24 +130,19 @@ extension ProfilingCore {
             if on && target == .off {
                 // Started here; a long catch-up is left for a driver (PerfSupport), outside the lock.
                 do {
-                    if case .finished(let caveat) = try startActivationLocked(signalSwitch.mode) { warning = caveat ?? warning }
-                    pendingActivation?.isDriven = false
+                    if case .finished(let caveat) = try startActivationLocked(signalSwitch.mode, bySignal: true) {
+                        warning = caveat ?? warning
+                    }
                 } catch {
-                    return failSignalledActivationLocked(error.reason)
+                    return failLocked(error.reason)  // off: the switch records it, its next delivery is ON
                 }
             } else if !on && target != .off {
                 deactivateLocked()
             } else {
                 // Handlers racing on two threads may have left the flag behind the word.
-                setActive(target != .off)
+                syncSwitchLocked()
             }
         }
-    }
-
-    /// A signal's activation failed: off, and the switch knows it (its next delivery is ON).
-    func failSignalledActivationLocked(_ reason: String) -> Warning? {
-        _ = perftrampoline_signal_switch_set_state_if(appliedSignals, 0)
-        return failLocked(reason)
     }
 
     /// Test seam (`PERFTRAMPOLINE_FAULT=signal`, debug builds): delivers the switch's signal

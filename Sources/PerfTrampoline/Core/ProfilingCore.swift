@@ -45,7 +45,7 @@ final class ProfilingCore {
     var processID = System.processID
     /// What applying pending signals in the fork prepare handler said, logged by the parent
     /// handler once the lock is released.
-    var warningBeforeFork: Warning?
+    var warningsBeforeFork: [Warning] = []
     /// Whether a fork prepare handler has completed ``ForkWarmUp`` (needed once per process).
     private var forkWarmedUp = false
     /// The signal switch generation (CShims/signal_switch.c) whose request `mode` reflects.
@@ -147,8 +147,7 @@ final class ProfilingCore {
 
     /// Whether a perf map names registry entry `index` (so its address keeps that name).
     func isInPerfMapLocked(_ index: Int) -> Bool {
-        // A new map being written names what it holds too: it will be in place soon.
-        perfMap?.namesStub(at: index) ?? false || pendingActivation?.newPerfMap?.namesStub(at: index) ?? false
+        perfMap?.namesStub(at: index) ?? false
     }
 
     /// Jitdump mode: gives a released stub that no perf map names the new name `sanitized`
@@ -198,10 +197,6 @@ final class ProfilingCore {
     /// mode the map leaves stubs out, so that they stay renamable.
     func writeExternalEntryLocked(address: UInt, size: UInt, sanitizedName: [UInt8]) throws(PerfSupportError) {
         _ = adoptUnseenForkLocked()
-        if let pending = pendingActivation, pending.newPerfMap != nil {
-            // A new map is being written: finish it, so the entry goes to the map in place.
-            _ = try continueActivationLocked(slice: .max)
-        }
         registry.append(address: address, size: size, origin: .external, sanitizedName: sanitizedName)
         if let perfMap {
             if mode != .perfMap { perfMap.leaveStubsOut() }

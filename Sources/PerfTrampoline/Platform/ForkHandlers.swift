@@ -15,9 +15,8 @@ import Darwin
 /// thread is half-way through naming a stub; the first time, complete the Swift runtime's lazy
 /// type metadata the child will need (``ForkWarmUp``); and apply any signal-switch request still
 /// pending, so that parent and child agree on the mode (an OFF that arrived just before the
-/// fork must not come back on in the child, issue 23): an ON whose catch-up nobody drives is
-/// finished here (one a thread drives is finished by it in the parent, and in the child by
-/// its own first cold path or API call).
+/// fork must not come back on in the child, issue 23); an activation whose catch-up is in
+/// progress is finished (the child's copy of its driver thread would not exist).
 /// parent: release them (then log what applying the request said).
 /// child: only what is safe there (issue 23): re-create the locks (their owner thread does not
 /// exist in the child) and close the parent's descriptors. No allocation, no logging, no file
@@ -32,22 +31,22 @@ enum ForkHandlers {
                 perf.lock.lock()
                 perf.core.warmUpBeforeForkLocked()
                 perf.core.raiseSwitchSignalUnderLockForTests()
-                let signalled = perf.core.applySignalsLocked()
-                perf.core.warningBeforeFork = perf.core.finishUndrivenActivationLocked() ?? signalled
+                perf.core.warningsBeforeFork = [perf.core.applySignalsLocked(), perf.core.finishActivationBeforeForkLocked()]
+                    .compactMap { $0 }
             },
             {
                 let perf = PerfSupport.shared
-                let warning = perf.core.warningBeforeFork
-                perf.core.warningBeforeFork = nil
+                let warnings = perf.core.warningsBeforeFork
+                perf.core.warningsBeforeFork = []
                 perf.lock.unlock()
                 perf.namingLock.unlock()
-                perf.log(warning)
+                warnings.forEach(perf.log)
             },
             {
                 let perf = PerfSupport.shared
                 perf.lock.reinitializeInChild()
                 perf.namingLock.reinitializeInChild()
-                perf.core.warningBeforeFork = nil  // the parent logs it
+                perf.core.warningsBeforeFork = []  // the parent logs them
                 perf.core.detachInheritedFilesInForkChild()
             }
         )

@@ -42,10 +42,11 @@ final class ForkSafeLock: @unchecked Sendable {
     /// For a long job done in steps under the lock (issue 23's catch-up), between two steps,
     /// unlocked: lets the threads waiting for the lock take it first. The mutex is not fair: an
     /// unlock followed at once by a lock beats a woken waiter (measured: a first entry waited
-    /// for all 200 steps of a catch-up). Gives up after 1,000 yields.
+    /// for all 200 steps of a catch-up). Gives up after 100 yields (threads that keep coming
+    /// must not stall the job).
     func yieldToWaiters() {
         var rounds = 0
-        while waiting.load(ordering: .relaxed) > 0 && rounds < 1000 {
+        while waiting.load(ordering: .relaxed) > 0 && rounds < 100 {
             sched_yield()
             rounds += 1
         }

@@ -126,15 +126,14 @@ enum OwnedFile {
 
         /// Puts `file` in place under `path`. On failure nothing is left.
         func finish() throws(Refusal) {
-            guard let claimed else { return }
+            guard claimed != nil else { return }
             do {
                 try System.rename(file.path, to: path)
             } catch {
                 abandon()
                 throw Refusal(description: "\(error)", underlying: error)
             }
-            // The claimed descriptor now refers to the replaced (unlinked) file; it closes with `claimed`.
-            withExtendedLifetime(claimed) {}
+            // `claimed` now refers to the replaced (unlinked) file; it closes when dropped.
             file.didRename(to: path)
         }
 

@@ -18,24 +18,34 @@ final class PerfMapFile: SymbolSink {
         "\(directory)/perf-\(pid).map"
     }
 
-    /// A new map of `processID`, claimed, being written aside: its entries come by
-    /// ``SymbolSink/catchUp(with:limit:)``, then ``SymbolSink/place(_:)`` puts it in place.
-    static func beginCreate(processID: Int32, directory: String = "/tmp") throws(OwnedFile.Refusal) -> OwnedFile.Creation {
-        try OwnedFile.beginCreate(path(forProcess: processID, in: directory), access: .append, sharing: .withThisProcess)
-    }
-
-    /// The map being made by `creation`, empty so far (but for another writer's lines).
-    init(creating creation: OwnedFile.Creation, leavingStubsOut: Bool = false) {
-        super.init(file: creation.file, writtenCount: 0)
+    /// The map whose file is `file` (claimed), holding none of the registry's entries yet.
+    init(file: SymbolFile, leavingStubsOut: Bool = false) {
+        super.init(file: file, writtenCount: 0)
         if leavingStubsOut { stubsLeftOutFrom = 0 }
     }
 
+    /// Claims the map of `processID` in place, holding no entry yet (but another writer's lines,
+    /// if it is shared): entries come by ``SymbolSink/catchUp(with:limit:)``, in whole lines
+    /// (an activation's catch-up, issue 23). Never renamed over: a writer in this process that
+    /// opens the map meanwhile keeps its lines.
+    static func claim(processID: Int32, directory: String = "/tmp") throws(OwnedFile.Refusal) -> PerfMapFile {
+        PerfMapFile(file: try OwnedFile.claim(path(forProcess: processID, in: directory), access: .append,
+                                              sharing: .withThisProcess))
+    }
+
     /// Creates and claims the map of `processID`, holding every entry of `registry` (but its
-    /// stubs if `leavingStubsOut`).
+    /// stubs if `leavingStubsOut`): written aside and renamed into place, so that a process
+    /// killed half-way (a fork child copying 100,000 entries) leaves no torn line. With nothing
+    /// to write, claimed in place.
     convenience init(processID: Int32, registry: borrowing SymbolRegistry, directory: String = "/tmp",
                      leavingStubsOut: Bool = false) throws(OwnedFile.Refusal) {
-        let creation = try Self.beginCreate(processID: processID, directory: directory)
-        self.init(creating: creation, leavingStubsOut: leavingStubsOut)
+        let path = Self.path(forProcess: processID, in: directory)
+        guard registry.count > 0 else {
+            self.init(file: try OwnedFile.claim(path, access: .append, sharing: .withThisProcess), leavingStubsOut: leavingStubsOut)
+            return
+        }
+        let creation = try OwnedFile.beginCreate(path, access: .append, sharing: .withThisProcess)
+        self.init(file: creation.file, leavingStubsOut: leavingStubsOut)
         try complete(creation, with: registry)
     }
 
