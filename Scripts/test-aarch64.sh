@@ -109,8 +109,9 @@ sid_chroot "$root" /usr/bin/env QEMU_LD_PREFIX=/work/aarch64-sysroot PERFTRAMPOL
 
 # The C library built with Embedded Swift for aarch64 (issue 26), cross-built on this host
 # (Scripts/install.sh --runtime embedded, PERFTRAMPOLINE_EMBEDDED_ARCH=aarch64), with the C
-# example and the fork probe built by Debian's aarch64 cross gcc against it; CEmbeddingTests and
-# ForkTests (this host's test build) run them through qemu-aarch64 (binfmt_misc). perf cannot
+# example, the fork probe and Lua built by Debian's aarch64 cross gcc against it; CEmbeddingTests,
+# ForkTests, ActivationCatchUpTests and LuaTests (this host's test build) run them through
+# qemu-aarch64 (binfmt_misc). perf cannot
 # sample them emulated: those checks skip, and PERFTRAMPOLINE_REQUIRE_PERF does not apply.
 if [ "$(uname -m)" = x86_64 ]; then
     source Scripts/lib/ensure-dependencies.sh
@@ -124,10 +125,15 @@ if [ "$(uname -m)" = x86_64 ]; then
     flags="$(PKG_CONFIG_PATH="$cross/prefix/lib/pkgconfig" pkg-config --cflags --libs perftrampoline)"
     aarch64-linux-gnu-gcc -O2 Examples/CEmbedding/main.c -o "$cross/c-example" $flags
     aarch64-linux-gnu-gcc -O2 Tests/ForkProbe/*.c -o "$cross/fork-probe" $flags -lpthread
-    echo "==> swift test (CEmbeddingTests, ForkTests) against the aarch64 Embedded library, under qemu-aarch64"
+    # Lua 5.4, patched, cross-built against it (LuaTests: what it computes, the perf table,
+    # released prototypes; its perf checks skip, emulated).
+    CROSS_PREFIX=aarch64-linux-gnu- bash Examples/Lua/build.sh "$cross/prefix" "$cross/lua" >/dev/null
+    suites="CEmbeddingTests|ForkTests|ActivationCatchUpTests|LuaTests"
+    echo "==> swift test ($suites) against the aarch64 Embedded library, under qemu-aarch64"
     swift build --build-tests --traits FFIBackend 2>&1 | grep -v "^\[[0-9]*/[0-9]*\]" || true
     env -u PERFTRAMPOLINE_REQUIRE_PERF QEMU_LD_PREFIX=/usr/aarch64-linux-gnu PERFTRAMPOLINE_EMULATOR=qemu-aarch64 \
         PERFTRAMPOLINE_C_EXAMPLE="$cross/c-example" PERFTRAMPOLINE_FORK_PROBE="$cross/fork-probe" \
-        swift test --skip-build --traits FFIBackend --filter "CEmbeddingTests|ForkTests"
+        PERFTRAMPOLINE_LUA_DIR="$cross/lua" \
+        swift test --skip-build --traits FFIBackend --filter "$suites"
     rm -rf "$cross"
 fi

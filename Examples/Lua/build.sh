@@ -8,6 +8,8 @@
 #   OUT/lua        patched: PERFSUPPORT=1 | jitdump, PERFTRAMPOLINE_SIGNAL, and a `perf` table
 #   OUT/lua-plain  the same source unpatched, for comparisons
 # The patched build finds the library with pkg-config (cflags add -fno-omit-frame-pointer).
+# CROSS_PREFIX=aarch64-linux-gnu- cross-builds both with Debian's cross toolchain (against a
+# PREFIX cross-built the same way: PERFTRAMPOLINE_EMBEDDED_ARCH=aarch64 Scripts/install.sh).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 prefix="${1:?usage: Examples/Lua/build.sh PREFIX OUT}"
@@ -33,9 +35,14 @@ echo "==> patch and build ($source_dir)"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 # LUAI_MAXCCALLS 1000 (Lua's default is 200): while profiling, each Lua call that goes through a
 # trampoline takes a C frame, counted like any C call; the deepest calls run inline past it.
-make -s -C "$source_dir" linux MYCFLAGS="$(pkg-config --cflags perftrampoline) -DLUA_PERFTRAMPOLINE -DLUAI_MAXCCALLS=1000" \
+cross=()
+if [ -n "${CROSS_PREFIX:-}" ]; then
+    cross=(CC="${CROSS_PREFIX}gcc -std=gnu99" AR="${CROSS_PREFIX}ar rcu" RANLIB="${CROSS_PREFIX}ranlib")
+fi
+make -s -C "$source_dir" linux "${cross[@]}" \
+    MYCFLAGS="$(pkg-config --cflags perftrampoline) -DLUA_PERFTRAMPOLINE -DLUAI_MAXCCALLS=1000" \
     MYLIBS="$(pkg-config --libs perftrampoline)" >/dev/null
-make -s -C "$work/plain" linux MYCFLAGS="-fno-omit-frame-pointer" >/dev/null
+make -s -C "$work/plain" linux "${cross[@]}" MYCFLAGS="-fno-omit-frame-pointer" >/dev/null
 install -m 0755 "$source_dir/src/lua" "$out/lua"
 install -m 0755 "$work/plain/src/lua" "$out/lua-plain"
 echo "built $out/lua (patched) and $out/lua-plain ($(basename "$source_dir"))"
