@@ -15,6 +15,12 @@
 //     stub and not the child's. Prints "pid P", "child status S", "child stub yes|no",
 //     "forked during activation yes|no", "child pid C", "child exit E", "parent status S".
 //
+//   fork-probe catch-up-exit STUBS
+//     STUBS stubs in perf-map mode, then one thread switches to jitdump while the main thread
+//     calls exit() once the new dump, written aside, has content. Nothing of the unfinished dump
+//     may be left: no aside copy, no empty claimed jit-PID.dump. Prints "pid P" and
+//     "exit during activation yes|no".
+//
 //   fork-probe catch-up-off STUBS MODE
 //     The switch's signal turns profiling on in MODE with STUBS stubs to catch up, and another
 //     thread sends the signal again (OFF) while that activation runs (as soon as MODE's new file
@@ -193,4 +199,25 @@ int fork_probe_catch_up_fork(long stubs) {
     printf("forked during activation %s\nchild pid %d\nchild exit %d\nparent status %s\n", during ? "yes" : "no",
            (int)child, WIFEXITED(code) ? WEXITSTATUS(code) : -1, status);
     return 0;
+}
+
+int fork_probe_catch_up_exit(long stubs) {
+    if (perftrampoline_activate("perf") != PERFTRAMPOLINE_OK || make_named_stubs(stubs) != 0) {
+        fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
+        return 2;
+    }
+    printf("pid %d\n", (int)getpid());
+    fflush(stdout);
+    pthread_t thread;
+    if (pthread_create(&thread, 0, switch_to_jitdump, 0) != 0) return 2;
+    char aside[96];
+    snprintf(aside, sizeof aside, "/tmp/.jit-%d.dump.partial", (int)getpid());
+    struct stat info;
+    for (int waited = 0; waited < 20000; waited++) {
+        if (stat(aside, &info) == 0 && info.st_size > 4096) break;
+        usleep(100);
+    }
+    printf("exit during activation %s\n", __atomic_load_n(&activation_done, __ATOMIC_ACQUIRE) ? "no" : "yes");
+    fflush(stdout);
+    exit(0);
 }

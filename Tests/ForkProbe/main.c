@@ -269,6 +269,7 @@ int random_interleaving(const char *seed, const char *mode, int forks);  // inte
 int fork_probe_catch_up(long stubs, const char *from, const char *to);  // catch_up.c
 int fork_probe_catch_up_off(long stubs, const char *mode);  // catch_up.c
 int fork_probe_catch_up_fork(long stubs);  // catch_up.c
+int fork_probe_catch_up_exit(long stubs);  // catch_up.c
 
 int main(int argc, const char **argv) {
     if (argc >= 2 && strcmp(argv[1], "entry") == 0) return entry_then_fork();
@@ -280,6 +281,7 @@ int main(int argc, const char **argv) {
     if (argc >= 5 && strcmp(argv[1], "cost") == 0) return fork_cost(strtol(argv[2], NULL, 10), argv[3], argv[4]);
     if (argc >= 4 && strcmp(argv[1], "kill") == 0) return kill_while_copying(argc - 1, argv + 1);
     if (argc >= 5 && strcmp(argv[1], "catch-up") == 0) return fork_probe_catch_up(strtol(argv[2], NULL, 10), argv[3], argv[4]);
+    if (argc >= 3 && strcmp(argv[1], "catch-up-exit") == 0) return fork_probe_catch_up_exit(strtol(argv[2], NULL, 10));
     if (argc >= 3 && strcmp(argv[1], "catch-up-fork") == 0) return fork_probe_catch_up_fork(strtol(argv[2], NULL, 10));
     if (argc >= 4 && strcmp(argv[1], "catch-up-off") == 0) return fork_probe_catch_up_off(strtol(argv[2], NULL, 10), argv[3]);
     fprintf(stderr, "usage: fork-probe kill STUBS TRIALS [MAX_DELAY_US] | fork-probe entry\n");

@@ -129,4 +129,23 @@ import TestSupport
         #expect(names.count == 40 && Set(names).count == 40)
         #expect(Array(names.prefix(8)) == halfWay)
     }
+
+    /// On in perf-map mode, the map deleted, and a new one cannot be made (a directory at its
+    /// path): `activate` of the same mode throws and switches off, never staying on with no
+    /// file to name stubs in (second review of issue 23's slicing).
+    @Test func reactivatingWithADeletedFileThatCannotBeMadeAgainSwitchesOff() throws {
+        let dir = makeScratchDirectory()
+        defer { removeTree(dir) }
+        let core = Self.core(dir)
+        try core.core.activateLocked(.perfMap)
+        _ = try Self.makeStubs(core, 3, prefix: "early")
+        let mapPath = "\(dir)/perf-\(getpid()).map"
+        try FileManager.default.removeItem(atPath: mapPath)
+        try FileManager.default.createDirectory(atPath: mapPath, withIntermediateDirectories: false)
+        #expect(throws: PerfSupportError.self) { try core.core.activateLocked(.perfMap) }
+        #expect(core.core.mode == .off)
+        #expect(core.core.offReason != nil)
+        #expect(core.stub(for: TestCodeObject(name: "late")) == nil, "off: no stub runs unnamed")
+    }
 }
+

@@ -116,4 +116,19 @@ import TestSupport
         #expect(try Self.dumpNames(child)["c::child_new"] == 1)
         Self.expectEveryStubNamedOnce(try Self.dumpNames(parent)) { _ in false }
     }
+
+    /// `exit` while another thread's activation writes a new dump aside: the `atexit` handler
+    /// drops it, so neither the aside copy (tens of MB at 200,000 stubs) nor the empty file
+    /// claimed at the dump's path is left behind (review of issue 23's slicing).
+    @Test func anExitDuringALongActivationLeavesNoDumpBehind() throws {
+        if Self.skipWithoutJitdump("anExitDuringALongActivationLeavesNoDumpBehind") { return }
+        let outcome = try Harness.run(ForkTests.forkProbe, ["catch-up-exit", "\(Self.stubs)"],
+                                      environment: Harness.cleanEnvironment([:]))
+        let pid = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
+        defer { Harness.removeFiles(of: pid) }
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(Self.value("exit during activation", in: outcome.stdout) == "yes")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/.jit-\(pid).dump.partial"))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/jit-\(pid).dump"))
+    }
 }

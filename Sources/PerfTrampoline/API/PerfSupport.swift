@@ -83,20 +83,20 @@ public final class PerfSupport: @unchecked Sendable {
     /// `drivesActivation` is false (the C lazy path, which holds the naming lock here).
     func makeStub(load: () -> UInt, publish: (UInt) -> Void, name: String, drivesActivation: Bool = true) -> UnsafeRawPointer? {
         let sanitized = SymbolName.sanitized(name)
-        var warning: ProfilingCore.Warning?
-        var unclaimed: PendingActivation?
-        let stub = lock.withLock {
-            let made = core.makeStubLocked(load: load, publish: publish, sanitizedName: sanitized, warning: &warning)
-            if made == nil && drivesActivation { unclaimed = core.claimActivationLocked() }
-            return made
+        // At most twice: a signal's activation found here is driven, then the stub made again.
+        for attempt in 0..<2 {
+            var warning: ProfilingCore.Warning?
+            var unclaimed: PendingActivation?
+            let stub = lock.withLock {
+                let made = core.makeStubLocked(load: load, publish: publish, sanitizedName: sanitized, warning: &warning)
+                if made == nil && drivesActivation && attempt == 0 { unclaimed = core.claimActivationLocked() }
+                return made
+            }
+            log(warning)
+            guard let unclaimed else { return stub }
+            driveSignalled(unclaimed)
         }
-        log(warning)
-        guard let unclaimed else { return stub }
-        driveSignalled(unclaimed)
-        warning = nil
-        let retried = lock.withLock { core.makeStubLocked(load: load, publish: publish, sanitizedName: sanitized, warning: &warning) }
-        log(warning)
-        return retried
+        return nil
     }
 
     /// Brings `pending` to its end, one slice per lock hold, so that other threads' cold paths
@@ -105,15 +105,21 @@ public final class PerfSupport: @unchecked Sendable {
     /// that failed is off with a warning); throws if an `activate`'s file could not be written
     /// (the previous state kept), here or in another thread's slice. Returns early, without
     /// error, if the activation was replaced (another `activate`, a `deactivate`, an OFF).
+    /// If signals applied between slices replaced it with an activation nobody drives (an OFF
+    /// then an ON), that one is driven next.
     func drive(_ pending: PendingActivation) throws(PerfSupportError) -> ProfilingCore.Warning? {
+        var current = pending
         while true {
             lock.lock()
             let signalled = core.applySignalsLocked()
-            guard core.pendingActivation === pending else {
+            guard core.pendingActivation === current else {
+                let next = core.claimActivationLocked()
                 lock.unlock()
                 log(signalled)
-                if case .failed(let error) = pending.outcome, !pending.bySignal { throw error }
-                return nil
+                if case .failed(let error) = current.outcome, !current.bySignal { throw error }
+                guard let next else { return nil }
+                current = next
+                continue
             }
             let step: ActivationStep
             do {
@@ -268,9 +274,8 @@ public final class PerfSupport: @unchecked Sendable {
     /// ``applyPendingSwitch()`` from a safe point. Functions entered after the switch are named;
     /// frames already on the stack are named once they are re-entered.
     public func installSignalSwitch(_ signal: Int32, mode: ProfilingMode = .perfMap) throws(PerfSupportError) {
-        lock.lock()
-        defer { lock.unlock() }
-        try core.installSignalSwitchLocked(signal, mode: mode)
+        try lock.withLock { () throws(PerfSupportError) in try core.installSignalSwitchLocked(signal, mode: mode) }
+        driveUnclaimedActivation()  // one a signal delivered before the install asked for
     }
 
     /// Applies signals that arrived since the last cold path (opening the files if one switched

@@ -32,9 +32,10 @@ final class PendingActivation {
     let newJitDump: JitDumpFile?
     /// What to log once on (``JitDumpFile/unwinderCaveat(directory:)``).
     let caveat: String?
-    /// Started by the signal switch, not by `activate`: a failure switches off with a warning,
-    /// and the fast path's flag stays set meanwhile, so that a cold path comes to drive it.
-    let bySignal: Bool
+    /// Started by the signal switch, and no `activate` joined it: a failure switches off with a
+    /// warning, and the fast path's flag stays set meanwhile, so that a cold path comes to drive
+    /// it. An `activate` that joins clears it: then a failure throws to that caller.
+    var bySignal: Bool
     /// A thread is bringing it to its end; a cold path that finds it leaves it be.
     var isDriven = false
     var outcome: Outcome?
@@ -98,7 +99,10 @@ extension ProfilingCore {
             return .finished(nil)
         }
         if let pending = pendingActivation, pending.mode == requested {
-            if !bySignal { pending.isDriven = true }
+            if !bySignal {
+                pending.isDriven = true
+                pending.bySignal = false
+            }
             return try continueActivationLocked(slice: slice)
         }
         if template == nil {
@@ -117,9 +121,15 @@ extension ProfilingCore {
         do { try arena.reserveChunk() } catch { throw .setupFailed(Self.explain(error), cause: error) }
         if requested == mode {
             // On in that mode already: its file is up to date, unless it was deleted (a
-            // cleanup script): then it is made again, complete, now (issue 23).
+            // cleanup script): then it is made again, complete, now (issue 23). If that fails
+            // there is no file to name stubs in: off (never on without one).
+            do {
+                try recreateDeletedFileLocked()
+            } catch {
+                _ = failLocked(error.description)
+                throw .setupFailed(error)
+            }
             dropActivationLocked()
-            do { try recreateDeletedFileLocked() } catch { throw .setupFailed(error) }
             offReason = nil
             lastWarning = nil
             syncSwitchLocked()
@@ -135,6 +145,9 @@ extension ProfilingCore {
         dropActivationLocked()
         pendingActivation = pending
         pending.isDriven = !bySignal
+        // Before anything is in progress: the prepare handler finishes it before a fork, the
+        // `atexit` handler drops it.
+        installForkHandlersLocked()
         syncSwitchLocked()
         return try continueActivationLocked(slice: slice)
     }

@@ -64,10 +64,20 @@ extension ProfilingCore {
     /// progress (a cold path comes to drive it); the switch records the target mode, so that
     /// its next delivery is the opposite. Recorded only if no delivery came since the applied
     /// one: a newer request is applied next, never overwritten (issue 23).
+    ///
+    /// If a delivery did come, the flag is what that delivery's handler made it (this store may
+    /// have overwritten it): read back from the switch word until the word stands still, so a
+    /// late OFF is not undone and a late ON does not wait for an API call.
     func syncSwitchLocked() {
         effects.setActiveFlag(mode != .off || pendingActivation?.bySignal == true)
-        if signalSwitch != nil {
-            _ = perftrampoline_signal_switch_set_state_if(appliedSignals, targetModeLocked != .off ? 1 : 0)
+        guard signalSwitch != nil,
+              perftrampoline_signal_switch_set_state_if(appliedSignals, targetModeLocked != .off ? 1 : 0) == 0 else { return }
+        var word = perftrampoline_signal_switch_word()
+        while true {
+            effects.setActiveFlag(word & 1 != 0)
+            let now = perftrampoline_signal_switch_word()
+            if now == word { return }
+            word = now
         }
     }
 
@@ -103,7 +113,7 @@ extension ProfilingCore {
         let previous = signalSwitch
         signalSwitch = (signal, mode == .off ? .perfMap : mode)
         appliedSignals = perftrampoline_signal_switch_word() >> 1
-        _ = perftrampoline_signal_switch_set_state_if(appliedSignals, self.mode != .off ? 1 : 0)
+        syncSwitchLocked()
         do {
             try System.installSignalHandler(signal)
         } catch {

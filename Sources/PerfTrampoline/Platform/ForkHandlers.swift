@@ -53,9 +53,15 @@ enum ForkHandlers {
         // A child that never reached a cold path or API call and ends with `exit` (a pre-fork
         // worker that only ran inherited code) writes its own files now, so that a profile of
         // it names everything it ran. exec and `_exit` skip this: nothing is left behind.
+        // An activation still in progress at exit is dropped: a dump being written aside is
+        // removed, with the empty file claimed at its path.
         atexit {
             let perf = PerfSupport.shared
-            perf.log(perf.lock.withLock { perf.core.adoptUnseenForkLocked() })
+            perf.log(perf.lock.withLock {
+                let adopted = perf.core.adoptUnseenForkLocked()
+                perf.core.dropActivationLocked()
+                return adopted
+            })
         }
     }
 }
