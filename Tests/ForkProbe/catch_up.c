@@ -46,16 +46,15 @@ static double now_us(void) {
     return (double)now.tv_sec * 1e6 + (double)now.tv_nsec / 1e3;
 }
 
-static int make_named_stubs(long stubs) {
-    perftrampoline_slot *slots = calloc((size_t)stubs, sizeof *slots);
-    if (!slots && stubs > 0) return 2;
-    char name[64];
-    for (long i = 0; i < stubs; i++) {
-        snprintf(name, sizeof name, "c::f_%ld", i);
-        perftrampoline_stub stub = perftrampoline_stub_for(&slots[i], name);
-        if (!stub || stub(0, 0, 1, evaluate) != 2) return 2;
+int fork_probe_make_stubs(long stubs, const char *mode);  // main.c
+
+// Waits (at most about 2 s) until `path` holds more than 4 KiB: a new file being written.
+static void wait_for_content(const char *path) {
+    struct stat info;
+    for (int waited = 0; waited < 20000; waited++) {
+        if (stat(path, &info) == 0 && info.st_size > 4096) return;
+        usleep(100);
     }
-    return 0;  // the slots stay allocated: their stubs stay in use
 }
 
 static int activation_started, activation_done;
@@ -92,10 +91,7 @@ static void *enter_new_code_objects(void *context) {
 }
 
 int fork_probe_catch_up(long stubs, const char *from, const char *to) {
-    if (perftrampoline_activate(from) != PERFTRAMPOLINE_OK || make_named_stubs(stubs) != 0) {
-        fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
-        return 2;
-    }
+    if (fork_probe_make_stubs(stubs, from) != 0) return 2;
     printf("pid %d\n", (int)getpid());
     struct late_entries late = {0, 0, 0, 0};
     pthread_t thread;
@@ -122,14 +118,10 @@ static const char *off_mode;
 // fixed delay raced a release build's 22 ms catch-up).
 static void *send_off_soon(void *unused) {
     (void)unused;
-    char aside[96];
-    snprintf(aside, sizeof aside, strcmp(off_mode, "jitdump") == 0 ? "/tmp/.jit-%d.dump.partial" : "/tmp/perf-%d.map",
+    char path[96];
+    snprintf(path, sizeof path, strcmp(off_mode, "jitdump") == 0 ? "/tmp/.jit-%d.dump.partial" : "/tmp/perf-%d.map",
              (int)getpid());
-    struct stat info;
-    for (int waited = 0; waited < 20000; waited++) {  // at most 2 s or so
-        if (stat(aside, &info) == 0 && info.st_size > 4096) break;
-        usleep(100);
-    }
+    wait_for_content(path);
     raise(SIGUSR2);
     return 0;
 }
@@ -137,11 +129,11 @@ static void *send_off_soon(void *unused) {
 int fork_probe_catch_up_off(long stubs, const char *mode) {
     // The stubs are made in the other mode, so that MODE's file has all of them to catch up.
     const char *other = strcmp(mode, "jitdump") == 0 ? "perf" : "jitdump";
-    if (perftrampoline_install_signal_switch(SIGUSR2, mode) != PERFTRAMPOLINE_OK ||
-        perftrampoline_activate(other) != PERFTRAMPOLINE_OK || make_named_stubs(stubs) != 0) {
+    if (perftrampoline_install_signal_switch(SIGUSR2, mode) != PERFTRAMPOLINE_OK) {
         fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
         return 2;
     }
+    if (fork_probe_make_stubs(stubs, other) != 0) return 2;
     perftrampoline_deactivate();
     printf("pid %d\n", (int)getpid());
     off_mode = mode;
@@ -168,15 +160,17 @@ static void *switch_to_jitdump(void *unused) {
     return 0;
 }
 
-int fork_probe_catch_up_fork(long stubs) {
-    if (perftrampoline_activate("perf") != PERFTRAMPOLINE_OK || make_named_stubs(stubs) != 0) {
-        fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
-        return 2;
-    }
+// STUBS stubs in perf-map mode, then a thread that switches to jitdump (`thread`); 0 or 2.
+static int start_switching_to_jitdump(long stubs, pthread_t *thread) {
+    if (fork_probe_make_stubs(stubs, "perf") != 0) return 2;
     printf("pid %d\n", (int)getpid());
     fflush(stdout);
+    return pthread_create(thread, 0, switch_to_jitdump, 0) == 0 ? 0 : 2;
+}
+
+int fork_probe_catch_up_fork(long stubs) {
     pthread_t thread;
-    if (pthread_create(&thread, 0, switch_to_jitdump, 0) != 0) return 2;
+    if (start_switching_to_jitdump(stubs, &thread) != 0) return 2;
     while (!__atomic_load_n(&activation_started, __ATOMIC_ACQUIRE)) usleep(100);
     usleep(20000);
     int during = !__atomic_load_n(&activation_done, __ATOMIC_ACQUIRE);
@@ -202,21 +196,11 @@ int fork_probe_catch_up_fork(long stubs) {
 }
 
 int fork_probe_catch_up_exit(long stubs) {
-    if (perftrampoline_activate("perf") != PERFTRAMPOLINE_OK || make_named_stubs(stubs) != 0) {
-        fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
-        return 2;
-    }
-    printf("pid %d\n", (int)getpid());
-    fflush(stdout);
     pthread_t thread;
-    if (pthread_create(&thread, 0, switch_to_jitdump, 0) != 0) return 2;
+    if (start_switching_to_jitdump(stubs, &thread) != 0) return 2;
     char aside[96];
     snprintf(aside, sizeof aside, "/tmp/.jit-%d.dump.partial", (int)getpid());
-    struct stat info;
-    for (int waited = 0; waited < 20000; waited++) {
-        if (stat(aside, &info) == 0 && info.st_size > 4096) break;
-        usleep(100);
-    }
+    wait_for_content(aside);
     printf("exit during activation %s\n", __atomic_load_n(&activation_done, __ATOMIC_ACQUIRE) ? "no" : "yes");
     fflush(stdout);
     exit(0);

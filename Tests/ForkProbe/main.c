@@ -90,8 +90,9 @@ void fork_probe_remove_files(pid_t pid) {
     remove(path);
 }
 
-// STUBS stubs named c::f_0 … in MODE ("off": none made); 0, or 2 on a setup problem.
-static int make_stubs(long stubs, const char *mode) {
+// STUBS stubs named c::f_0 … in MODE ("off": none made); 0, or 2 on a setup problem. The slots
+// stay allocated: their stubs stay in use.
+int fork_probe_make_stubs(long stubs, const char *mode) {
     if (strcmp(mode, "off") == 0) return 0;
     if (perftrampoline_activate(mode) != PERFTRAMPOLINE_OK) {
         fprintf(stderr, "fork-probe: %s\n", perftrampoline_last_error());
@@ -109,7 +110,7 @@ static int make_stubs(long stubs, const char *mode) {
 }
 
 static int fork_then_exec(long stubs, const char *mode) {
-    if (make_stubs(stubs, mode) != 0) return 2;
+    if (fork_probe_make_stubs(stubs, mode) != 0) return 2;
     printf("pid %d\n", (int)getpid());
     fflush(stdout);
     pid_t child = fork();
@@ -136,7 +137,7 @@ static int compare_doubles(const void *a, const void *b) {
 }
 
 static int fork_cost(long stubs, const char *mode, const char *ending) {
-    if (make_stubs(stubs, mode) != 0) return 2;
+    if (fork_probe_make_stubs(stubs, mode) != 0) return 2;
     enum { rounds = 21 };
     double forked[rounds], reaped[rounds];
     for (int round = 0; round < rounds; round++) {
