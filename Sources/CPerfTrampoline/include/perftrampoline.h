@@ -113,7 +113,9 @@ int perftrampoline_configure(int argc, const char *PERFTRAMPOLINE_NONNULL const 
 int perftrampoline_configure_environment(void);
 
 /* Switches profiling on: mode "perf" or "jitdump". PERFTRAMPOLINE_OK, or PERFTRAMPOLINE_ERROR
- * with a one-line reason in perftrampoline_last_error(). */
+ * with a one-line reason in perftrampoline_last_error(). With many stubs made before, the newly
+ * active file is brought up to date 256 entries at a time: other threads' first entries run in
+ * between (in the mode in force until it is complete). */
 int perftrampoline_activate(const char *PERFTRAMPOLINE_NONNULL mode);
 
 /* Switches profiling off (stubs stay valid and are reused on re-activation). */
@@ -126,7 +128,8 @@ void perftrampoline_deactivate(void);
  * PERFTRAMPOLINE_SIGNAL=USR2. PERFTRAMPOLINE_OK, or PERFTRAMPOLINE_ERROR. (Since 1.2.) */
 int perftrampoline_install_signal_switch(int signal_number, const char *PERFTRAMPOLINE_NONNULL mode);
 
-/* Applies signals that arrived since the last first entry (a safe point; optional). (Since 1.2.) */
+/* Applies signals that arrived since the last first entry (a safe point; optional), bringing the
+ * newly active file up to date if one switched profiling on. (Since 1.2.) */
 void perftrampoline_apply_pending_switch(void);
 
 /* The reason this thread's last failing call failed, or "". Valid until this thread's next call. */

@@ -228,7 +228,10 @@ public final class PerfSupport: @unchecked Sendable {
     ///
     /// Activating again, or in another mode, is fine: existing trampolines are reused and the
     /// newly active file is brought up to date with every entry it lacks, so no code object is
-    /// ever named twice in one file. On failure the previous state is kept and ``status`` records why.
+    /// ever named twice in one file. That catch-up is written 256 entries per hold of the lock
+    /// other threads' first entries need, so they run in between, in the mode in force until
+    /// the new file is complete; a call for the mode already being switched to joins it. On
+    /// failure the previous state is kept and ``status`` records why.
     public func activate(_ mode: ProfilingMode) throws(PerfSupportError) {
         guard mode != .off else { return deactivate() }
         lock.lock()
@@ -285,7 +288,8 @@ public final class PerfSupport: @unchecked Sendable {
         driveUnclaimedActivation()
     }
 
-    /// The current state (mode, backend, counts, paths, and why it is off).
+    /// The current state (mode, backend, counts, paths, and why it is off), after applying
+    /// any signal-switch request still pending (see ``applyPendingSwitch()``).
     public var status: PerfStatus {
         applyPendingSwitch()
         return lock.withLock { core.statusLocked }
