@@ -154,6 +154,7 @@ import TestSupport
     /// prepare handler applies it, so the child does not come back on and makes no map, and
     /// parent and child both say off.
     @Test func aPendingOffIsAppliedBeforeFork() throws {
+        let started = Date()
         let (outcome, parent, child) = try Self.runProbe("pending-off")
         defer { Harness.removeFiles(of: parent); Harness.removeFiles(of: child) }
         #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -161,7 +162,11 @@ import TestSupport
         #expect(Self.value("parent status", in: outcome.stdout)?.contains("mode=off") == true, "\(outcome.stdout)")
         #expect(Self.value("child status", in: outcome.stdout)?.contains("mode=off") == true, "\(outcome.stdout)")
         #expect(Self.value("child stub", in: outcome.stdout) == "no")
-        #expect(Harness.mapLines(child) == nil, "the child made a map although profiling was switched off")
+        // A map under the child's pid may be a stale one of an earlier process with that pid
+        // (seen once): only one written during this test would be the child's.
+        if let modified = (try? FileManager.default.attributesOfItem(atPath: Harness.mapPath(child)))?[.modificationDate] as? Date {
+            #expect(modified < started.addingTimeInterval(-1), "the child made a map although profiling was switched off")
+        }
         #expect(Harness.mapNames(parent) == ["c::before_off"])
     }
 
