@@ -128,12 +128,15 @@ if [ "$(uname -m)" = x86_64 ]; then
     # Lua 5.4, patched, cross-built against it (LuaTests: what it computes, the perf table,
     # released prototypes; its perf checks skip, emulated).
     CROSS_PREFIX=aarch64-linux-gnu- bash Examples/Lua/build.sh "$cross/prefix" "$cross/lua" >/dev/null
-    suites="CEmbeddingTests|ForkTests|ActivationCatchUpTests|LuaTests"
+    # QuickJS 2025-04-26, patched, likewise (QuickJSTests: its own tests in three settings, what it
+    # computes, the perf object, released functions).
+    CROSS_PREFIX=aarch64-linux-gnu- bash Examples/QuickJS/build.sh "$cross/prefix" "$cross/quickjs" >/dev/null
+    suites="CEmbeddingTests|ForkTests|ActivationCatchUpTests|LuaTests|QuickJSTests"
     echo "==> swift test ($suites) against the aarch64 Embedded library, under qemu-aarch64"
     swift build --build-tests --traits FFIBackend 2>&1 | grep -v "^\[[0-9]*/[0-9]*\]" || true
     env -u PERFTRAMPOLINE_REQUIRE_PERF QEMU_LD_PREFIX=/usr/aarch64-linux-gnu PERFTRAMPOLINE_EMULATOR=qemu-aarch64 \
         PERFTRAMPOLINE_C_EXAMPLE="$cross/c-example" PERFTRAMPOLINE_FORK_PROBE="$cross/fork-probe" \
-        PERFTRAMPOLINE_LUA_DIR="$cross/lua" \
+        PERFTRAMPOLINE_LUA_DIR="$cross/lua" PERFTRAMPOLINE_QUICKJS_DIR="$cross/quickjs" \
         swift test --skip-build --traits FFIBackend --filter "$suites"
     rm -rf "$cross"
 fi

@@ -55,9 +55,17 @@ echo "==> patch and build (quickjs ${version%-*}, make qjs)"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 jobs="$(nproc 2>/dev/null || echo 2)"
 # CFLAGS from the environment: the Makefile appends its own (-g -Wall ... -O2) to them.
+# CROSS_PREFIX=aarch64-linux-gnu- cross-builds (against a PREFIX cross-built the same way).
+# QuickJS's Makefile then builds its compiler for the host first, with the same CFLAGS: it is
+# built beforehand without the patch's switch, so that it does not need the target's library.
+cross=()
+if [ -n "${CROSS_PREFIX:-}" ]; then
+    cross=(CROSS_PREFIX="$CROSS_PREFIX")
+    make -s -C "$work/patched" -j"$jobs" "${cross[@]}" host-qjsc >/dev/null
+fi
 CFLAGS="$(pkg-config --cflags perftrampoline) -DCONFIG_PERFTRAMPOLINE" \
-    make -s -C "$work/patched" -j"$jobs" qjs EXTRA_LIBS="$(pkg-config --libs perftrampoline)" >/dev/null
-CFLAGS="-fno-omit-frame-pointer" make -s -C "$work/plain" -j"$jobs" qjs tests/bjson.so examples/point.so >/dev/null
+    make -s -C "$work/patched" -j"$jobs" "${cross[@]}" qjs EXTRA_LIBS="$(pkg-config --libs perftrampoline)" >/dev/null
+CFLAGS="-fno-omit-frame-pointer" make -s -C "$work/plain" -j"$jobs" "${cross[@]}" qjs tests/bjson.so examples/point.so >/dev/null
 install -m 0755 "$work/patched/qjs" "$out/qjs"
 install -m 0755 "$work/plain/qjs" "$out/qjs-plain"
 rm -rf "$out/tests" "$out/examples"
