@@ -1,4 +1,5 @@
-// fork-probe random SEED MODE [FORKS]   (MODE: perf or jitdump; FORKS: 0 to 3, default 3)
+// fork-probe random SEED MODE [FORKS [STEPS]]   (MODE: perf or jitdump; FORKS: 0 to 3, default 3;
+//   STEPS: each thread's steps, default 400000; the emulated test runs fewer)
 //   Issue 23: a randomized interleaving. 4 threads create, call and release code objects
 //   (a released object comes back under a new or the same name), while every thread delivers
 //   the switch's signal (USR2) and switches to the other mode and back at random, and the main
@@ -36,6 +37,7 @@ struct code {
 static struct code codes[THREADS][OBJECTS];
 static const char *mode;
 static long wrong;
+static long steps_per_thread = 400000;
 
 static intptr_t evaluate(void *vm, void *code, intptr_t argument) {
     (void)vm;
@@ -71,7 +73,7 @@ static void step(struct code *row, unsigned *seed) {
 static void *worker(void *argument) {
     int thread = (int)(intptr_t)argument;
     unsigned seed = (unsigned)(thread * 7919) ^ (unsigned)(uintptr_t)&seed;
-    for (int i = 0; i < 400000; i++) step(codes[thread], &seed);
+    for (long i = 0; i < steps_per_thread; i++) step(codes[thread], &seed);
     return 0;
 }
 
@@ -168,9 +170,10 @@ static long unnamed_stubs(const char *who) {
     return unnamed;
 }
 
-int random_interleaving(const char *seed_text, const char *requested_mode, int forks) {
+int random_interleaving(const char *seed_text, const char *requested_mode, int forks, long steps) {
     mode = requested_mode;
     if (forks < 0 || forks > 3) forks = 3;
+    if (steps > 0) steps_per_thread = steps;
     unsigned seed = (unsigned)strtoul(seed_text, 0, 10);
     if (perftrampoline_install_signal_switch(SIGUSR2, mode) != PERFTRAMPOLINE_OK ||
         perftrampoline_activate(mode) != PERFTRAMPOLINE_OK) {

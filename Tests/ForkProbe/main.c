@@ -29,7 +29,7 @@
 //     (syscall(SYS_fork)). The child's new stub must go to the child's own map (with the
 //     inherited entry), never the parent's. Prints "pid P", "child pid C", "child exit E".
 //
-//   fork-probe random SEED MODE [FORKS]
+//   fork-probe random SEED MODE [FORKS [STEPS]]
 //     Issue 23: threads, releases, signals and forks at random (interleaving.c).
 //
 //   fork-probe exec STUBS MODE
@@ -266,7 +266,7 @@ static int entry_then_fork(void) {
 }
 
 static int kill_while_copying(int argc, const char **argv);
-int random_interleaving(const char *seed, const char *mode, int forks);  // interleaving.c
+int random_interleaving(const char *seed, const char *mode, int forks, long steps);  // interleaving.c
 int fork_probe_catch_up(long stubs, const char *from, const char *to);  // catch_up.c
 int fork_probe_catch_up_off(long stubs, const char *mode);  // catch_up.c
 int fork_probe_catch_up_fork(long stubs);  // catch_up.c
@@ -277,7 +277,7 @@ int main(int argc, const char **argv) {
     if (argc >= 2 && strcmp(argv[1], "pending-off") == 0) return pending_off_then_fork();
     if (argc >= 2 && strcmp(argv[1], "raw-fork") == 0) return raw_fork();
     if (argc >= 3 && strcmp(argv[1], "toggle-threads") == 0) return toggle_from_threads(strtol(argv[2], NULL, 10));
-    if (argc >= 4 && strcmp(argv[1], "random") == 0) return random_interleaving(argv[2], argv[3], argc >= 5 ? atoi(argv[4]) : 3);
+    if (argc >= 4 && strcmp(argv[1], "random") == 0) return random_interleaving(argv[2], argv[3], argc >= 5 ? atoi(argv[4]) : 3, argc >= 6 ? strtol(argv[5], NULL, 10) : 0);
     if (argc >= 4 && strcmp(argv[1], "exec") == 0) return fork_then_exec(strtol(argv[2], NULL, 10), argv[3]);
     if (argc >= 5 && strcmp(argv[1], "cost") == 0) return fork_cost(strtol(argv[2], NULL, 10), argv[3], argv[4]);
     if (argc >= 4 && strcmp(argv[1], "kill") == 0) return kill_while_copying(argc - 1, argv + 1);

@@ -187,7 +187,7 @@ import TestSupport
     /// call and release code objects while the switch's signal toggles profiling and threads
     /// switch modes at random (catch-ups in slices of 2 entries), and the process forks 3 times; each child goes on alone, then every process switches on and
     /// must name every stub it can run under its current name, with every result right. Three
-    /// fresh seeds per mode on each run (printed, to replay: `ForkProbe random SEED MODE`).
+    /// fresh seeds per mode on each run (printed, to replay: `ForkProbe random SEED MODE 3 STEPS`).
     @Test(arguments: ["perf", "jitdump"])
     func randomInterleavingsKeepEveryProcessNamed(mode: String) throws {
         if mode == "jitdump", let backend = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_BACKEND"], backend != "asm" {
@@ -195,11 +195,15 @@ import TestSupport
             print("SKIP randomInterleavingsKeepEveryProcessNamed(jitdump): PERFTRAMPOLINE_BACKEND=\(backend) has no jitdump mode here")
             return
         }
+        // 400,000 steps per thread take 14 s natively and 61 s under qemu-aarch64 (more on a
+        // loaded CI machine, past the time limit; the registries grow with every new name, and
+        // each mode switch catches all of them up): emulated, a quarter of them.
+        let steps = Perf.emulator == nil ? 400_000 : 100_000
         for _ in 0..<3 {
             let seed = UInt32.random(in: 1...UInt32.max)
             // Catch-ups in slices of 2 entries (a debug build's seam): every switch leaves one
             // in progress for the interleaving to cut into.
-            let outcome = try Harness.run(Self.forkProbe, ["random", "\(seed)", mode],
+            let outcome = try Harness.run(Self.forkProbe, ["random", "\(seed)", mode, "3", "\(steps)"],
                                           environment: Harness.cleanEnvironment(["PERFTRAMPOLINE_CATCHUP_SLICE": "2"]),
                                           timeLimit: 120)
             let pid = Int32(Self.value("pid", in: outcome.stdout) ?? "") ?? -1
