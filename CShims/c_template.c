@@ -48,8 +48,10 @@ intptr_t perftrampoline_c_template(void *context, void *code, intptr_t argument,
     return result;
 }
 
-extern const char __start_perftrampoline_c_text[];
-extern const char __stop_perftrampoline_c_text[];
+// Hidden: the linker's section bounds resolve inside the library (no GOT entry, no symbol
+// lookup for each at load time, issue 26).
+extern const char __start_perftrampoline_c_text[] __attribute__((visibility("hidden")));
+extern const char __stop_perftrampoline_c_text[] __attribute__((visibility("hidden")));
 
 const void *perftrampoline_c_template_start(void) { return __start_perftrampoline_c_text; }
 size_t perftrampoline_c_template_size(void) {

@@ -75,14 +75,20 @@ for source in CShims/*.c "CShims/trampoline_$arch.S" Sources/CPerfTrampoline/act
         -ICShims/include -ISources/CPerfTrampoline/include "$source" -o "$object"
     objects+=("$object")
 done
-# libswiftUnicodeDataTables: String comparison and case mapping in the Embedded stdlib.
 # Linked by the C compiler driver of the target (Debian's cross gcc when cross-building).
+# Without libswiftUnicodeDataTables.a: the core compares and cuts text as bytes
+# (Sources/PerfTrampoline/Formats/ByteText.swift), so nothing it runs needs the stdlib's Unicode
+# tables (52 KB, 104 load-time relocations); with -z defs, a Unicode-aware String operation
+# added to the core fails this link (undefined _swift_stdlib_* symbols) instead of growing it.
 if [ -n "$cross" ]; then linker=("${cross}gcc"); else linker=("$clang" "${c_target[@]}"); fi
-"${linker[@]}" -shared -nostartfiles -fPIC -o "$out/libperftrampoline.so" "${objects[@]}" "$embedded/libswiftUnicodeDataTables.a" \
+"${linker[@]}" -shared -nostartfiles -fPIC -o "$out/libperftrampoline.so" "${objects[@]}" \
     -Wl,--version-script="$PWD/Scripts/install/exports.map" -Wl,-z,nodelete -Wl,--gc-sections -Wl,-z,defs
 # The archive's one object, with what no public function reaches left out (the sections were
 # made one per function: --gc-sections from the public symbols as roots), so a static host
 # links only the library's reachable code whatever its own link flags.
 "${cross}ld" -r --gc-sections $(sed 's/^/-u /' Scripts/install/public-symbols.txt) -o "$out/perftrampoline.o" \
-    "${objects[@]}" "$embedded/libswiftUnicodeDataTables.a"
-"${cross}objcopy" --keep-global-symbols=Scripts/install/public-symbols.txt "$out/perftrampoline.o"
+    "${objects[@]}"
+# ld -r keeps the symbol-table entries of undefined symbols whose every reference it collected
+# (the stdlib's Unicode tables, among others): dropped, so the object asks for libc only.
+"${cross}objcopy" --keep-global-symbols=Scripts/install/public-symbols.txt \
+    $("${cross}nm" -u "$out/perftrampoline.o" | awk '{ print "--strip-unneeded-symbol=" $2 }') "$out/perftrampoline.o"

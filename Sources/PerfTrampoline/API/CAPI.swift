@@ -21,14 +21,13 @@ public func perftrampoline_configure_environment() -> Int32 {
 private func configure(arguments: [String]) -> Int32 {
     // Nothing asked for and profiling never switched on: the answer is "off" and there is nothing
     // to set up, so the shared state is not even made (the start-up a host pays, issue 26).
-    if !arguments.contains(where: { $0.hasPrefix("-X") }) && perftrampoline_flag_is_set() == 0
+    if !arguments.contains(where: { $0.startsWithBytes("-X") }) && perftrampoline_flag_is_set() == 0
         && !Environment.isSet("PERFSUPPORT") && !Environment.isSet("PERFTRAMPOLINE_SIGNAL") {
         return Int32(code(of: .off))
     }
-    var environment: [String: String] = [:]
-    if let value = Environment.current.perfSupport { environment["PERFSUPPORT"] = value }
-    if let value = Environment.current.signalSwitch { environment["PERFTRAMPOLINE_SIGNAL"] = value }
-    return Int32(code(of: PerfSupport.shared.applyConfiguration(arguments: arguments, environment: environment)))
+    let environment = Environment.current
+    return Int32(code(of: PerfSupport.shared.applyConfiguration(arguments: arguments, perfSupport: environment.perfSupport,
+                                                                signalSwitch: environment.signalSwitch)))
 }
 
 /// C: switches profiling on in mode "perf" or "jitdump"; 0, or -1 with ``perftrampoline_last_error()``.

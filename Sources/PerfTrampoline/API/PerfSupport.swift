@@ -190,15 +190,17 @@ public final class PerfSupport: @unchecked Sendable {
 
     /// `configure` without the logger (SwiftFront/ adds it; the C API calls this): reads the
     /// switches, warns through the current sink, never throws. Returns the mode in force.
-    func applyConfiguration(arguments: [String], environment: [String: String]) -> ProfilingMode {
+    /// `perfSupport` and `signalSwitch` are the values of `PERFSUPPORT` and `PERFTRAMPOLINE_SIGNAL`
+    /// (nil: unset).
+    func applyConfiguration(arguments: [String], perfSupport: String?, signalSwitch: String?) -> ProfilingMode {
         let requested: ProfilingMode?
         do {
-            requested = try ProfilingMode.requested(arguments: arguments, environment: environment)
+            requested = try ProfilingMode.requested(arguments: arguments, perfSupport: perfSupport)
         } catch {
             warn("ignoring \(error)")
             return currentMode
         }
-        if let name = environment["PERFTRAMPOLINE_SIGNAL"], !name.isEmpty {
+        if let name = signalSwitch, !name.isEmpty {
             if let signal = System.signalNumber(named: name) {
                 do {
                     try installSignalSwitch(signal, mode: requested ?? .perfMap)

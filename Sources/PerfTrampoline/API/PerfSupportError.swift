@@ -35,7 +35,7 @@ public struct PerfSupportError: Error, Sendable, Equatable, CustomStringConverti
         self.reason = reason
         systemCall = cause?.call
         errno = cause?.code
-        path = cause.flatMap { $0.subject.hasPrefix("/") ? $0.subject : nil }
+        path = cause.flatMap { $0.subject.startsWithBytes("/") ? $0.subject : nil }
     }
 
     /// The mode name `name` is not one of `perf`, `jitdump`, `off`.
@@ -43,10 +43,7 @@ public struct PerfSupportError: Error, Sendable, Equatable, CustomStringConverti
 
     /// `text` with control characters escaped (`\n`, `\u{1B}`…), so that a value echoed in a
     /// warning stays on one line.
-    static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
-        return String(text.debugDescription.dropFirst().dropLast())
-    }
+    static func printable(_ text: String) -> String { text.escapingLineBreakers }
     static func unsupported(_ reason: String) -> PerfSupportError { PerfSupportError(.unsupported, reason) }
     static func setupFailed(_ reason: String, cause: SystemCallError? = nil) -> PerfSupportError {
         PerfSupportError(.setupFailed, reason, cause: cause)

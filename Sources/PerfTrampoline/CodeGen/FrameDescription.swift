@@ -22,18 +22,19 @@ struct FrameDescription: Sendable {
     let returnAddressRegister: UInt8
     /// The state at the first instruction (in the CIE).
     let initial: [Rule]
-    /// (byte offset where the rules start to hold, rules), in increasing offset order (in the FDE).
-    let rows: [(offset: Int, rules: [Rule])]
-    /// Byte patterns that must be at given offsets of the template for this description to apply.
-    let expectedBytes: [(offset: Int, bytes: [UInt8])]
+    /// (byte offset where the rule starts to hold, rule), in increasing offset order (in the FDE).
+    ///
+    /// Flat arrays (not an array of arrays): each array literal of a static description is an
+    /// object with a pointer to its metadata, one load-time relocation each in the C library.
+    let rows: [(offset: Int, rule: Rule)]
+    /// The template's bytes, nil where any byte will do: the description applies to a template
+    /// of exactly this length whose other bytes are these.
+    let template: [UInt8?]
     /// ELF `e_machine` for the jitdump header.
     let elfMachine: UInt32
 
     func matches(_ code: [UInt8]) -> Bool {
-        guard let last = expectedBytes.last, last.offset + last.bytes.count == code.count else { return false }
-        return expectedBytes.allSatisfy { offset, bytes in
-            offset + bytes.count <= code.count && Array(code[offset..<offset + bytes.count]) == bytes
-        }
+        code.count == template.count && zip(code, template).allSatisfy { byte, expected in expected.map { $0 == byte } ?? true }
     }
 
     /// The description whose byte patterns the template matches (the asm template, or a C
@@ -56,12 +57,11 @@ struct FrameDescription: Sendable {
         codeAlignment: 1, dataAlignment: -8, returnAddressRegister: 16,
         initial: [.defineCFA(register: 7, offset: 8), .saved(register: 16, factoredOffset: 1)],
         rows: [
-            (5, [.cfaOffset(16), .saved(register: 6, factoredOffset: 2)]),
-            (8, [.cfaRegister(6)]),
-            (11, [.defineCFA(register: 7, offset: 8), .restored(register: 6)]),
+            (5, .cfaOffset(16)), (5, .saved(register: 6, factoredOffset: 2)),
+            (8, .cfaRegister(6)),
+            (11, .defineCFA(register: 7, offset: 8)), (11, .restored(register: 6)),
         ],
-        expectedBytes: [(0, [0xf3, 0x0f, 0x1e, 0xfa]), (4, [0x55]), (5, [0x48, 0x89, 0xe5]),
-                        (8, [0xff, 0xd1]), (10, [0x5d]), (11, [0xc3])],
+        template: [0xf3, 0x0f, 0x1e, 0xfa, 0x55, 0x48, 0x89, 0xe5, 0xff, 0xd1, 0x5d, 0xc3],
         elfMachine: 62)
 
     /// push %rbp (0), mov %rsp,%rbp (1-3), call *%rcx (4-5), pop %rbp (6), ret (7): what clang
@@ -70,11 +70,11 @@ struct FrameDescription: Sendable {
         codeAlignment: 1, dataAlignment: -8, returnAddressRegister: 16,
         initial: [.defineCFA(register: 7, offset: 8), .saved(register: 16, factoredOffset: 1)],
         rows: [
-            (1, [.cfaOffset(16), .saved(register: 6, factoredOffset: 2)]),
-            (4, [.cfaRegister(6)]),
-            (7, [.defineCFA(register: 7, offset: 8), .restored(register: 6)]),
+            (1, .cfaOffset(16)), (1, .saved(register: 6, factoredOffset: 2)),
+            (4, .cfaRegister(6)),
+            (7, .defineCFA(register: 7, offset: 8)), (7, .restored(register: 6)),
         ],
-        expectedBytes: [(0, [0x55]), (1, [0x48, 0x89, 0xe5]), (4, [0xff, 0xd1]), (6, [0x5d]), (7, [0xc3])],
+        template: [0x55, 0x48, 0x89, 0xe5, 0xff, 0xd1, 0x5d, 0xc3],
         elfMachine: 62)
 
     /// bti c (0), stp x29, x30, [sp, #-16]! (4), mov x29, sp (8), blr x3 (12), ldp (16), ret (20).
@@ -82,13 +82,12 @@ struct FrameDescription: Sendable {
         codeAlignment: 4, dataAlignment: -8, returnAddressRegister: 30,
         initial: [.defineCFA(register: 31, offset: 0)],
         rows: [
-            (8, [.cfaOffset(16), .saved(register: 29, factoredOffset: 2), .saved(register: 30, factoredOffset: 1)]),
-            (12, [.cfaRegister(29)]),
-            (20, [.defineCFA(register: 31, offset: 0), .restored(register: 29), .restored(register: 30)]),
+            (8, .cfaOffset(16)), (8, .saved(register: 29, factoredOffset: 2)), (8, .saved(register: 30, factoredOffset: 1)),
+            (12, .cfaRegister(29)),
+            (20, .defineCFA(register: 31, offset: 0)), (20, .restored(register: 29)), (20, .restored(register: 30)),
         ],
-        expectedBytes: [(0, [0x5f, 0x24, 0x03, 0xd5]), (4, [0xfd, 0x7b, 0xbf, 0xa9]),
-                        (8, [0xfd, 0x03, 0x00, 0x91]), (12, [0x60, 0x00, 0x3f, 0xd6]),
-                        (16, [0xfd, 0x7b, 0xc1, 0xa8]), (20, [0xc0, 0x03, 0x5f, 0xd6])],
+        template: [0x5f, 0x24, 0x03, 0xd5, 0xfd, 0x7b, 0xbf, 0xa9, 0xfd, 0x03, 0x00, 0x91,
+                   0x60, 0x00, 0x3f, 0xd6, 0xfd, 0x7b, 0xc1, 0xa8, 0xc0, 0x03, 0x5f, 0xd6],
         elfMachine: 183)
 
     /// As `aarch64`, with paciasp (0) … autiasp (20), ret (24).
@@ -96,13 +95,14 @@ struct FrameDescription: Sendable {
         codeAlignment: 4, dataAlignment: -8, returnAddressRegister: 30,
         initial: [.defineCFA(register: 31, offset: 0)],
         rows: [
-            (4, [.toggleReturnAddressSigning]),
-            (8, [.cfaOffset(16), .saved(register: 29, factoredOffset: 2), .saved(register: 30, factoredOffset: 1)]),
-            (12, [.cfaRegister(29)]),
-            (20, [.defineCFA(register: 31, offset: 0), .restored(register: 29), .restored(register: 30)]),
-            (24, [.toggleReturnAddressSigning]),
+            (4, .toggleReturnAddressSigning),
+            (8, .cfaOffset(16)), (8, .saved(register: 29, factoredOffset: 2)), (8, .saved(register: 30, factoredOffset: 1)),
+            (12, .cfaRegister(29)),
+            (20, .defineCFA(register: 31, offset: 0)), (20, .restored(register: 29)), (20, .restored(register: 30)),
+            (24, .toggleReturnAddressSigning),
         ],
-        expectedBytes: [(0, [0x3f, 0x23, 0x03, 0xd5]), (4, [0xfd, 0x7b, 0xbf, 0xa9]),
-                        (20, [0xbf, 0x23, 0x03, 0xd5]), (24, [0xc0, 0x03, 0x5f, 0xd6])],
+        // paciasp, stp, then any 12 bytes (the aarch64 body's), autiasp, ret.
+        template: [0x3f, 0x23, 0x03, 0xd5, 0xfd, 0x7b, 0xbf, 0xa9, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+                   0xbf, 0x23, 0x03, 0xd5, 0xc0, 0x03, 0x5f, 0xd6],
         elfMachine: 183)
 }

@@ -76,4 +76,10 @@ public enum PerfBackend: String, Sendable, CustomStringConvertible, CaseIterable
     case libffi = "ffi"
 
     public var description: String { rawValue }
+
+    /// Creates the backend named `rawValue` (`asm`, `c`, `ffi`), or nil.
+    public init?(rawValue: String) {
+        guard let backend = Self.matching(rawValue: rawValue) else { return nil }
+        self = backend
+    }
 }

@@ -93,7 +93,7 @@ extension ProfilingCore {
     /// that cannot work (2,000 `activate` calls under MDWE) gets one line, not 2,000. A
     /// successful activation forgets it.
     func warningLocked(_ message: String) -> Warning? {
-        guard message != lastWarning else { return nil }
+        if let lastWarning, message.sameBytes(as: lastWarning) { return nil }
         lastWarning = message
         return (warningSink, message)
     }

@@ -66,7 +66,7 @@ struct EhFrame {
     private static func instructions(_ d: FrameDescription) -> [UInt8] {
         var result: [UInt8] = []
         var location = 0
-        for (offset, rules) in d.rows {
+        for (offset, rule) in d.rows {
             let delta = (offset - location) / Int(d.codeAlignment)
             if delta > 0 {
                 if delta < 0x40 {
@@ -77,7 +77,7 @@ struct EhFrame {
                 }
             }
             location = offset
-            for rule in rules { result += encode(rule) }
+            result += encode(rule)
         }
         return result
     }

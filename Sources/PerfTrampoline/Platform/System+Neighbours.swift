@@ -52,8 +52,9 @@ extension System {
         let pid = String(processID)
         // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF" (a waiter's line has "->" after the number).
         for line in text.split(separator: UInt8(ascii: "\n")) {
-            let words = line.split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
-            guard words.count >= 6, words[1] == "FLOCK", words[4] == pid, words[5] == file else { continue }
+            let words = line.split(separator: UInt8(ascii: " "))
+            guard words.count >= 6, words[1].elementsEqual("FLOCK".utf8), words[4].elementsEqual(pid.utf8),
+                  words[5].elementsEqual(file.utf8) else { continue }
             return true
         }
         return false
@@ -64,7 +65,7 @@ extension System {
 
     private static func hex2(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)
-        return digits.count < 2 ? "0" + digits : digits
+        return digits.utf8.count < 2 ? "0" + digits : digits
     }
 
     /// A /proc file's bytes (read to the end, at most `limit`), or nil.

@@ -197,7 +197,7 @@ enum System {
         while offset < bytes.count {
             var allowed = bytes.count - offset
             #if DEBUG
-            if let budget = InjectedFaults.writeBudget.withLock({ $0 }), path.hasPrefix(budget.prefix) {
+            if let budget = InjectedFaults.writeBudget.withLock({ $0 }), path.startsWithBytes(budget.prefix) {
                 allowed = min(allowed, budget.bytes)
                 if allowed == 0 { throw SystemCallError(call: "write", subject: path, code: ENOSPC) }
             }
@@ -211,7 +211,7 @@ enum System {
             if written == 0 { throw SystemCallError(call: "write", subject: path, code: ENOSPC) }
             #if DEBUG
             InjectedFaults.writeBudget.withLock { budget in
-                if let current = budget, path.hasPrefix(current.prefix) { budget = (current.prefix, current.bytes - written) }
+                if let current = budget, path.startsWithBytes(current.prefix) { budget = (current.prefix, current.bytes - written) }
             }
             #endif
             offset += written
@@ -284,13 +284,14 @@ enum System {
     /// a real fault would then re-execute forever (issue 24).
     static func signalNumber(named name: String) -> Int32? {
         if let number = Int32(name) { return isSwitchable(number) ? number : nil }
-        var word = name.uppercased()
-        if word.hasPrefix("SIG") { word.removeFirst(3) }
-        let table: [String: Int32] = ["HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "USR1": SIGUSR1, "USR2": SIGUSR2,
-                                      "ALRM": SIGALRM, "TERM": SIGTERM, "CONT": SIGCONT, "TSTP": SIGTSTP, "TTIN": SIGTTIN,
-                                      "TTOU": SIGTTOU, "URG": SIGURG, "XCPU": SIGXCPU, "XFSZ": SIGXFSZ, "VTALRM": SIGVTALRM,
-                                      "PROF": SIGPROF, "WINCH": SIGWINCH, "IO": SIGIO]
-        return table[word]
+        var word = name.asciiUppercased
+        if word.startsWithBytes("SIG") { word = word.droppingBytes(3) }
+        let table: [(name: String, signal: Int32)] = [
+            ("HUP", SIGHUP), ("INT", SIGINT), ("QUIT", SIGQUIT), ("USR1", SIGUSR1), ("USR2", SIGUSR2), ("ALRM", SIGALRM),
+            ("TERM", SIGTERM), ("CONT", SIGCONT), ("TSTP", SIGTSTP), ("TTIN", SIGTTIN), ("TTOU", SIGTTOU), ("URG", SIGURG),
+            ("XCPU", SIGXCPU), ("XFSZ", SIGXFSZ), ("VTALRM", SIGVTALRM), ("PROF", SIGPROF), ("WINCH", SIGWINCH), ("IO", SIGIO),
+        ]
+        return table.first(where: { $0.name.sameBytes(as: word) })?.signal
     }
 
     /// Whether a switch may use `signal` (see ``signalNumber(named:)``).

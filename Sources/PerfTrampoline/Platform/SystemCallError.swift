@@ -22,7 +22,7 @@ struct SystemCallError: Error, CustomStringConvertible {
 
 extension SystemCallError {
     /// mprotect(PROT_EXEC) refused by policy (MDWE, seccomp, SELinux), not by a bad argument.
-    var refusesExecutableMemory: Bool { call == "mprotect" && (code == EACCES || code == EPERM) }
+    var refusesExecutableMemory: Bool { call.sameBytes(as: "mprotect") && (code == EACCES || code == EPERM) }
     /// `open` met a symbolic link under `O_NOFOLLOW`.
     var isSymbolicLink: Bool { code == ELOOP }
     /// A non-blocking `open` for writing met a FIFO with no reader.

@@ -27,10 +27,10 @@ final class JitDumpFile: SymbolSink {
     /// ~190 samples named outside /tmp; perf 6.1 (libunwind) follows any directory.
     static func unwinderCaveat(directory: String) -> String? {
         #if os(Linux) || PERFTRAMPOLINE_LINUX
-        var trimmed = Substring(directory)
-        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
-        guard trimmed != "/tmp" else { return nil }
-        return "jitdump directory \(directory.debugDescription): perf built with libdw unwinding (perf 7) "
+        var trimmed = directory.utf8[...]
+        while trimmed.count > 1 && trimmed.last == UInt8(ascii: "/") { trimmed = trimmed.dropLast() }
+        guard !trimmed.elementsEqual("/tmp".utf8) else { return nil }
+        return "jitdump directory \"\(PerfSupportError.printable(directory))\": perf built with libdw unwinding (perf 7) "
             + "unwinds through jitted code only when the dump is in /tmp, so `perf record --call-graph dwarf` chains "
             + "will stop at the trampolines (perf with libunwind, e.g. 6.1, is not affected); unset "
             + "PERFTRAMPOLINE_JITDUMP_DIR to use /tmp"

@@ -207,8 +207,10 @@ enum OwnedFile {
 
     /// `/tmp/perf-12.map` → `/tmp/.perf-12.map.partial`.
     static func temporaryPath(for path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return ".\(path).partial" }
-        return "\(path[...slash]).\(path[path.index(after: slash)...]).partial"
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return ".\(path).partial" }
+        let directory = String(decoding: path.utf8[...slash], as: UTF8.self)
+        let name = String(decoding: path.utf8[path.utf8.index(after: slash)...], as: UTF8.self)
+        return "\(directory).\(name).partial"
     }
 
     private static func notRegular(_ path: String, _ error: SystemCallError?) -> Refusal {

@@ -15,7 +15,8 @@ extension PerfSupport {
     @discardableResult
     public func configure(arguments: [String], environment: [String: String], logger: Logger? = nil) -> ProfilingMode {
         if let logger { setLogger(logger) }
-        return applyConfiguration(arguments: arguments, environment: environment)
+        return applyConfiguration(arguments: arguments, perfSupport: environment.value(of: "PERFSUPPORT"),
+                                  signalSwitch: environment.value(of: "PERFTRAMPOLINE_SIGNAL"))
     }
 
     /// Sets the logger that receives the library's warnings (default: one line on stderr,
