@@ -1,35 +1,38 @@
 #!/usr/bin/env bash
 # Installs PerfTrampoline for C (and C++) hosts built outside SwiftPM:
 #
-#   Scripts/install.sh [--runtime full|embedded] PREFIX
+#   Scripts/install.sh [--runtime embedded|full] PREFIX
 #
 #   PREFIX/include/perftrampoline.h
-#   PREFIX/lib/libperftrampoline.so            the C API; the Swift runtime linked in statically
-#   PREFIX/lib/libperftrampoline.a             one prelinked object: library + Swift runtime
+#   PREFIX/lib/libperftrampoline.so            the C API
+#   PREFIX/lib/libperftrampoline.a             one prelinked object (everything but the C API local)
 #   PREFIX/lib/pkgconfig/perftrampoline.pc          cc prog.c $(pkg-config --cflags --libs perftrampoline)
 #   PREFIX/lib/pkgconfig/perftrampoline-static.pc   ... --libs perftrampoline-static (links the .a)
 #
 # The .pc files' Cflags add -fno-omit-frame-pointer: perf -g (and samply) walk frame records,
 # and an evaluator compiled without them breaks the chain at every interpreted call.
 #
-# Neither artifact needs a Swift toolchain at run time: the shared library needs libc, libm,
-# libstdc++ and libgcc_s (the Swift runtime is written in C++), nothing else (the ffi backend is
-# a package trait, off here), and
-# no RUNPATH but $ORIGIN. Exports are the C API's (Scripts/install/exports.map).
+# --runtime embedded (the default; x86_64 and aarch64): the core compiled with Embedded Swift
+# (Scripts/install/build-embedded.sh): no Swift or C++ runtime; the shared library needs libc
+# (glibc 2.34 or later) and nothing else. PERFTRAMPOLINE_EMBEDDED_ARCH=aarch64 on an x86_64 host
+# cross-builds it (Debian's gcc-aarch64-linux-gnu and libc6-dev-arm64-cross).
 #
-# --runtime embedded (x86_64 and aarch64; issue 26, not yet the default): the same C API built
-# from the core compiled with Embedded Swift (Scripts/install/build-embedded.sh): no Swift or C++
-# runtime, the shared library needs libc only. PERFTRAMPOLINE_EMBEDDED_ARCH=aarch64 on an x86_64
-# host cross-builds it (Debian's gcc-aarch64-linux-gnu and libc6-dev-arm64-cross). The full-runtime build stays the default until the Embedded
-# one has passed every test against the installed library.
+# --runtime full: the package built by SwiftPM with the Swift runtime linked in statically; the
+# shared library then also needs libm, libstdc++ and libgcc_s (the Swift runtime is written in
+# C++), and costs a C host about 2.3 M instructions at every start. Kept for architectures the
+# toolchain has no Embedded stdlib for; Scripts/test.sh runs the installed-library suites
+# against both.
+#
+# Neither needs a Swift toolchain at run time, nor has a RUNPATH; the ffi backend (a package
+# trait) is off. Exports are the C API's (Scripts/install/exports.map).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runtime=full
+runtime=embedded
 if [ "${1:-}" = --runtime ]; then
-    runtime="${2:?usage: Scripts/install.sh [--runtime full|embedded] PREFIX}"
+    runtime="${2:?usage: Scripts/install.sh [--runtime embedded|full] PREFIX}"
     shift 2
 fi
-prefix="${1:?usage: Scripts/install.sh [--runtime full|embedded] PREFIX}"
+prefix="${1:?usage: Scripts/install.sh [--runtime embedded|full] PREFIX}"
 case "$prefix" in /*) ;; *) prefix="$PWD/$prefix" ;; esac
 scratch=".build-install"
 work="$(mktemp -d)"
@@ -78,7 +81,7 @@ embedded)
     system_libs="-lpthread"
     ;;
 *)
-    echo "error: --runtime is full or embedded, not '$runtime'" >&2
+    echo "error: --runtime is embedded or full, not '$runtime'" >&2
     exit 2
     ;;
 esac

@@ -109,16 +109,17 @@ sid_chroot "$root" /usr/bin/env QEMU_LD_PREFIX=/work/aarch64-sysroot PERFTRAMPOL
 
 # The C library built with Embedded Swift for aarch64 (issue 26), cross-built on this host
 # (Scripts/install.sh --runtime embedded, PERFTRAMPOLINE_EMBEDDED_ARCH=aarch64), with the C
-# example, the fork probe and Lua built by Debian's aarch64 cross gcc against it; CEmbeddingTests,
-# ForkTests, ActivationCatchUpTests and LuaTests (this host's test build) run them through
-# qemu-aarch64 (binfmt_misc). perf cannot
+# example, the fork probe, Lua and QuickJS built by Debian's aarch64 cross gcc against it;
+# InstalledLibraryTests (which builds its programs with the cross gcc and clang --target:
+# PERFTRAMPOLINE_CROSS_PREFIX), CEmbeddingTests, ForkTests, ActivationCatchUpTests, LuaTests and
+# QuickJSTests (this host's test build) run them through qemu-aarch64 (binfmt_misc). perf cannot
 # sample them emulated: those checks skip, and PERFTRAMPOLINE_REQUIRE_PERF does not apply.
 if [ "$(uname -m)" = x86_64 ]; then
     source Scripts/lib/ensure-dependencies.sh
     ensure_dependencies --native
     cross="$(mktemp -d)"
-    echo "==> Scripts/install.sh --runtime embedded (aarch64, cross)"
-    PERFTRAMPOLINE_EMBEDDED_ARCH=aarch64 bash Scripts/install.sh --runtime embedded "$cross/prefix"
+    echo "==> Scripts/install.sh (Embedded Swift, aarch64, cross)"
+    PERFTRAMPOLINE_EMBEDDED_ARCH=aarch64 bash Scripts/install.sh "$cross/prefix"
     echo "    $(aarch64-linux-gnu-readelf -d "$cross/prefix/lib/libperftrampoline.so" | grep -c NEEDED) NEEDED:" \
          "$(aarch64-linux-gnu-readelf -d "$cross/prefix/lib/libperftrampoline.so" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | paste -sd' ')," \
          "$(stat -c %s "$cross/prefix/lib/libperftrampoline.so") bytes"
@@ -131,12 +132,14 @@ if [ "$(uname -m)" = x86_64 ]; then
     # QuickJS 2025-04-26, patched, likewise (QuickJSTests: its own tests in three settings, what it
     # computes, the perf object, released functions).
     CROSS_PREFIX=aarch64-linux-gnu- bash Examples/QuickJS/build.sh "$cross/prefix" "$cross/quickjs" >/dev/null
-    suites="CEmbeddingTests|ForkTests|ActivationCatchUpTests|LuaTests|QuickJSTests"
+    suites="InstalledLibraryTests|CEmbeddingTests|ForkTests|ActivationCatchUpTests|LuaTests|QuickJSTests"
     echo "==> swift test ($suites) against the aarch64 Embedded library, under qemu-aarch64"
     swift build --build-tests --traits FFIBackend 2>&1 | grep -v "^\[[0-9]*/[0-9]*\]" || true
     env -u PERFTRAMPOLINE_REQUIRE_PERF QEMU_LD_PREFIX=/usr/aarch64-linux-gnu PERFTRAMPOLINE_EMULATOR=qemu-aarch64 \
         PERFTRAMPOLINE_C_EXAMPLE="$cross/c-example" PERFTRAMPOLINE_FORK_PROBE="$cross/fork-probe" \
         PERFTRAMPOLINE_LUA_DIR="$cross/lua" PERFTRAMPOLINE_QUICKJS_DIR="$cross/quickjs" \
+        PERFTRAMPOLINE_INSTALL_PREFIX="$cross/prefix" PERFTRAMPOLINE_INSTALL_RUNTIME=embedded \
+        PERFTRAMPOLINE_CROSS_PREFIX=aarch64-linux-gnu- \
         swift test --skip-build --traits FFIBackend --filter "$suites"
     rm -rf "$cross"
 fi

@@ -10,12 +10,12 @@ source Scripts/lib/ensure-dependencies.sh
 ensure_dependencies --native || echo "warning: continuing without them" >&2
 
 # The C artifacts, installed as a C host would use them (InstalledLibraryTests builds the C
-# example against them with gcc and pkg-config).
+# example against them with gcc and pkg-config): the default, Embedded Swift build.
 echo "==> Scripts/install.sh (scratch prefix)"
 install_root="$(mktemp -d)"
 trap 'rm -rf "$install_root"' EXIT
 bash Scripts/install.sh "$install_root/prefix"
-export PERFTRAMPOLINE_INSTALL_PREFIX="$install_root/prefix"
+export PERFTRAMPOLINE_INSTALL_PREFIX="$install_root/prefix" PERFTRAMPOLINE_INSTALL_RUNTIME=embedded
 
 # Every swift and c block of README.md and Docs/*.md compiles (or is marked a fragment).
 echo "==> Scripts/check-snippets.py"
@@ -61,29 +61,27 @@ for other_perf in ${PERFTRAMPOLINE_EXTRA_PERFS:-}; do
     PERFTRAMPOLINE_PERF="$other_perf" swift test --skip-build "${traits[@]}" --filter "$perf_filter"
 done
 
-# The C library built from the core with Embedded Swift (issue 26; x86_64, not yet the default):
+# The C library built with the full Swift runtime (Scripts/install.sh --runtime full, issue 26):
 # every suite that runs against the installed library again, with Lua and QuickJS rebuilt on it.
-if [ "$(uname -m)" = x86_64 ]; then
-    echo "==> Scripts/install.sh --runtime embedded"
-    bash Scripts/install.sh --runtime embedded "$install_root/embedded"
-    embedded=(PERFTRAMPOLINE_INSTALL_PREFIX="$install_root/embedded" PERFTRAMPOLINE_INSTALL_RUNTIME=embedded
-              PERFTRAMPOLINE_LUA_DIR= PERFTRAMPOLINE_QUICKJS_DIR=)
-    if bash Examples/Lua/build.sh "$install_root/embedded" "$install_root/lua-embedded" >/dev/null; then
-        embedded+=(PERFTRAMPOLINE_LUA_DIR="$install_root/lua-embedded")
-    fi
-    if bash Examples/QuickJS/build.sh "$install_root/embedded" "$install_root/quickjs-embedded" >/dev/null; then
-        embedded+=(PERFTRAMPOLINE_QUICKJS_DIR="$install_root/quickjs-embedded")
-    fi
-    # The C example and the fork probe (fork, exec, the signal switch, random interleavings),
-    # built with plain cc against it as a C host would (pkg-config), in place of SwiftPM's builds.
-    embedded_flags="$(PKG_CONFIG_PATH="$install_root/embedded/lib/pkgconfig" pkg-config --cflags --libs perftrampoline)"
-    cc -O2 Examples/CEmbedding/main.c -o "$install_root/c-example-embedded" $embedded_flags
-    cc -O2 Tests/ForkProbe/*.c -o "$install_root/fork-probe-embedded" $embedded_flags -lpthread
-    embedded+=(PERFTRAMPOLINE_C_EXAMPLE="$install_root/c-example-embedded" PERFTRAMPOLINE_FORK_PROBE="$install_root/fork-probe-embedded")
-    echo "==> swift test (the Embedded Swift C library: InstalledLibraryTests, LuaTests, QuickJSTests, CEmbeddingTests, ForkTests, ActivationCatchUpTests)"
-    env "${embedded[@]}" swift test --skip-build "${traits[@]}" \
-        --filter "InstalledLibraryTests|LuaTests|QuickJSTests|CEmbeddingTests|ForkTests|ActivationCatchUpTests"
+echo "==> Scripts/install.sh --runtime full"
+bash Scripts/install.sh --runtime full "$install_root/full"
+full=(PERFTRAMPOLINE_INSTALL_PREFIX="$install_root/full" PERFTRAMPOLINE_INSTALL_RUNTIME=full
+      PERFTRAMPOLINE_LUA_DIR= PERFTRAMPOLINE_QUICKJS_DIR=)
+if bash Examples/Lua/build.sh "$install_root/full" "$install_root/lua-full" >/dev/null; then
+    full+=(PERFTRAMPOLINE_LUA_DIR="$install_root/lua-full")
 fi
+if bash Examples/QuickJS/build.sh "$install_root/full" "$install_root/quickjs-full" >/dev/null; then
+    full+=(PERFTRAMPOLINE_QUICKJS_DIR="$install_root/quickjs-full")
+fi
+# The C example and the fork probe (fork, exec, the signal switch, random interleavings),
+# built with plain cc against it as a C host would (pkg-config), in place of SwiftPM's builds.
+full_flags="$(PKG_CONFIG_PATH="$install_root/full/lib/pkgconfig" pkg-config --cflags --libs perftrampoline)"
+cc -O2 Examples/CEmbedding/main.c -o "$install_root/c-example-full" $full_flags
+cc -O2 Tests/ForkProbe/*.c -o "$install_root/fork-probe-full" $full_flags -lpthread
+full+=(PERFTRAMPOLINE_C_EXAMPLE="$install_root/c-example-full" PERFTRAMPOLINE_FORK_PROBE="$install_root/fork-probe-full")
+echo "==> swift test (the full-runtime C library: InstalledLibraryTests, LuaTests, QuickJSTests, CEmbeddingTests, ForkTests, ActivationCatchUpTests)"
+env "${full[@]}" swift test --skip-build "${traits[@]}" \
+    --filter "InstalledLibraryTests|LuaTests|QuickJSTests|CEmbeddingTests|ForkTests|ActivationCatchUpTests"
 
 # The same behaviour under the other backends (issue 6): the suites tagged backendSensitive
 # (the library's unit suite and the toy VM's differential, map, fork, fault, language and error
@@ -115,20 +113,22 @@ sanitizer_pass() {
 # under ThreadSanitizer, without its forks (TSan does not support fork in a threaded process):
 # 4 threads creating, calling and releasing code objects while the switch's signal toggles
 # profiling and modes switch; three fresh seeds per mode, printed (replay: ForkProbe random
-# SEED MODE 0 with PERFTRAMPOLINE_CATCHUP_SLICE=2).
+# SEED MODE 0 100000 with PERFTRAMPOLINE_CATCHUP_SLICE=2). 100,000 steps per thread, a quarter of
+# the native test's: every mode switch catches up every stub made so far, so the run time grows
+# faster than the steps, and under TSan the full count can pass the time limit.
 tsan_interleavings() {
     local probe=.build-thread/debug/ForkProbe mode seed out pid
     for mode in perf jitdump; do
         for _ in 1 2 3; do
             seed=$((RANDOM * 32768 + RANDOM))
-            echo "==> ForkProbe random $seed $mode 0 (ThreadSanitizer)"
+            echo "==> ForkProbe random $seed $mode 0 100000 (ThreadSanitizer)"
             out="$(TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" PERFTRAMPOLINE_CATCHUP_SLICE=2 \
-                timeout 300 "$probe" random "$seed" "$mode" 0 2>&1)" ||
-                { echo "$out" >&2; echo "error: ForkProbe random $seed $mode 0 failed under ThreadSanitizer" >&2; return 1; }
+                timeout 300 "$probe" random "$seed" "$mode" 0 100000 2>&1)" ||
+                { echo "$out" >&2; echo "error: ForkProbe random $seed $mode 0 100000 failed under ThreadSanitizer" >&2; return 1; }
             pid="$(sed -n 's/^pid //p' <<<"$out")"
             rm -f "/tmp/perf-$pid.map" "/tmp/jit-$pid.dump"
             grep -qx "wrong 0" <<<"$out" && grep -qx "unnamed 0" <<<"$out" ||
-                { echo "$out" >&2; echo "error: ForkProbe random $seed $mode 0: a wrong result or an unnamed stub" >&2; return 1; }
+                { echo "$out" >&2; echo "error: ForkProbe random $seed $mode 0 100000: a wrong result or an unnamed stub" >&2; return 1; }
         done
     done
     # A long activation driven in slices while another thread makes stubs, and one an OFF

@@ -10,9 +10,28 @@ import Testing
     static let example = Harness.packageRoot.appendingPathComponent("Examples/CEmbedding/main.c").path
     static let chain = ["tokenize", "parse", "main_loop"].map { "cdemo::\($0):Examples/CEmbedding/main.c" }
 
-    /// `PERFTRAMPOLINE_INSTALL_RUNTIME=embedded`: the prefix holds `Scripts/install.sh --runtime
-    /// embedded`'s build (Scripts/test.sh runs these suites against both).
-    static let embeddedRuntime = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_INSTALL_RUNTIME"] == "embedded"
+    /// The prefix holds `Scripts/install.sh`'s default, Embedded Swift build, unless
+    /// `PERFTRAMPOLINE_INSTALL_RUNTIME=full` (`--runtime full`; Scripts/test.sh runs these suites
+    /// against both).
+    static let embeddedRuntime = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_INSTALL_RUNTIME"] != "full"
+
+    /// The C toolchain for the installed library's architecture: this machine's, or, with
+    /// `PERFTRAMPOLINE_CROSS_PREFIX` (Scripts/test-aarch64.sh sets `aarch64-linux-gnu-`), Debian's
+    /// cross gcc and binutils and clang with `--target`; the programs then run emulated
+    /// (binfmt_misc).
+    enum Toolchain {
+        static let crossPrefix = ProcessInfo.processInfo.environment["PERFTRAMPOLINE_CROSS_PREFIX"] ?? ""
+        static var isCross: Bool { !crossPrefix.isEmpty }
+        static var gcc: String { "/usr/bin/\(crossPrefix)gcc" }
+        static var readelf: String { "/usr/bin/\(crossPrefix)readelf" }
+        /// The driver and, when cross, its target.
+        static var clang: [String] { [Harness.which("clang") ?? "clang"] + (isCross ? ["--target=\(crossPrefix.dropLast())"] : []) }
+        /// The hardening a distribution builds with: CET landing pads on x86_64, BTI and return
+        /// address signing on aarch64 (the trampolines must be valid targets under both).
+        static var branchProtection: String {
+            crossPrefix.hasPrefix("aarch64") ? "-mbranch-protection=standard" : "-fcf-protection"
+        }
+    }
 
     static func installed() -> String? {
         if let prefix, FileManager.default.fileExists(atPath: "\(prefix)/lib/pkgconfig/perftrampoline.pc") { return prefix }
@@ -29,10 +48,11 @@ import Testing
         return outcome.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
     }
 
-    /// Builds the C example with gcc and `-fcf-protection`, as the issue's user would.
+    /// Builds the C example with gcc and `-fcf-protection` (aarch64: `-mbranch-protection=standard`),
+    /// as the issue's user would.
     static func build(_ package: String, prefix: String, in dir: String) throws -> String {
         let output = "\(dir)/cdemo-\(package)"
-        let gcc = try Harness.run("/usr/bin/gcc", ["-fcf-protection", "-Wall", "-Werror", "-O2", example, "-o", output]
+        let gcc = try Harness.run(Toolchain.gcc, [Toolchain.branchProtection, "-Wall", "-Werror", "-O2", example, "-o", output]
                                   + flags(package, prefix: prefix))
         #expect(gcc.status == 0, "\(gcc.stderr)")
         return output
@@ -44,13 +64,20 @@ import Testing
         let dir = try Harness.writeTemporary("").dir
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let program = try Self.build(package, prefix: prefix, in: dir)
-        let ldd = try Harness.run("/usr/bin/ldd", [program])
-        #expect(ldd.status == 0)
-        #expect(!ldd.stdout.lowercased().contains("swift"), "\(ldd.stdout)")
-        #expect(!ldd.stdout.contains("not found"), "\(ldd.stdout)")
+        if Toolchain.isCross {
+            // ldd runs the target's loader: the program's own NEEDED entries instead (the runs
+            // below show that they are found).
+            let readelf = try Harness.run(Toolchain.readelf, ["-d", program])
+            #expect(readelf.status == 0 && !readelf.stdout.lowercased().contains("swift"), "\(readelf.stdout)")
+        } else {
+            let ldd = try Harness.run("/usr/bin/ldd", [program])
+            #expect(ldd.status == 0)
+            #expect(!ldd.stdout.lowercased().contains("swift"), "\(ldd.stdout)")
+            #expect(!ldd.stdout.contains("not found"), "\(ldd.stdout)")
+        }
         // libperftrampoline.so itself: no RUNPATH into a toolchain, only system libraries.
         if package == "perftrampoline" {
-            let readelf = try Harness.run("/usr/bin/readelf", ["-d", "\(prefix)/lib/libperftrampoline.so"])
+            let readelf = try Harness.run(Toolchain.readelf, ["-d", "\(prefix)/lib/libperftrampoline.so"])
             #expect(!readelf.stdout.contains("/opt/swift") && !readelf.stdout.lowercased().contains("swift"), "\(readelf.stdout)")
             let needed = readelf.stdout.split(separator: "\n").filter { $0.contains("(NEEDED)") }
                 .compactMap { $0.split(separator: "[").last?.dropLast() }.map(String.init)
@@ -112,11 +139,11 @@ import Testing
     @Test(arguments: ["gcc", "clang"])
     func capi14(compiler: String) throws {
         guard let prefix = Self.installed() else { return }
-        let driver = compiler == "gcc" ? "/usr/bin/gcc" : (Harness.which("clang") ?? "clang")
+        let driver = compiler == "gcc" ? [Toolchain.gcc] : Toolchain.clang
         let dir = try Harness.writeTemporary("").dir
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let program = "\(dir)/capi_1_4"
-        let build = try Harness.run(driver, ["-O2", "-Wall", "-Wextra", "-Werror", "-pthread",
+        let build = try Harness.run(driver[0], Array(driver.dropFirst()) + ["-O2", "-Wall", "-Wextra", "-Werror", "-pthread",
                                              Harness.programs.appendingPathComponent("capi_1_4.c").path, "-o", program]
                                     + (try Self.flags("perftrampoline", prefix: prefix)))
         #expect(build.status == 0, "\(build.stderr)")
@@ -214,7 +241,7 @@ import Testing
                 + (try flags("perftrampoline-static", prefix: prefix))),
         ]
         for (output, extra) in builds {
-            let gcc = try Harness.run("/usr/bin/gcc", ["-O2", "-Wall", "-Werror", source, "-o", output] + extra)
+            let gcc = try Harness.run(Toolchain.gcc, ["-O2", "-Wall", "-Werror", source, "-o", output] + extra)
             #expect(gcc.status == 0, "\(gcc.stderr)")
         }
         return builds[0].0
@@ -242,7 +269,7 @@ import Testing
 
             """, name: "plugin.c")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let gcc = try Harness.run("/usr/bin/gcc", ["-Wall", "-Werror", source, "-o", "\(dir)/plugin", "-ldl"])
+        let gcc = try Harness.run(Toolchain.gcc, ["-Wall", "-Werror", source, "-o", "\(dir)/plugin", "-ldl"])
         #expect(gcc.status == 0, "\(gcc.stderr)")
         let outcome = try Harness.run("\(dir)/plugin", [], environment: Harness.cleanEnvironment(), timeLimit: 20)
         defer { Harness.removeFiles(of: outcome.pid) }
