@@ -24,8 +24,10 @@ cc -O2 "$work/configure.c" -o "$work/shared" -I"$work/prefix/include" -L"$work/p
 # The static host: the archive's link line from perftrampoline-static.pc, as a C host uses it.
 static_libs="$(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --libs perftrampoline-static)"
 cc -O2 "$work/configure.c" -o "$work/static" -I"$work/prefix/include" $static_libs
+# Under a fixed, small environment: each getenv reads all of it, so the figure would otherwise
+# move with the shell's (a few instructions per variable per lookup).
 count() {
-    env -u PERFSUPPORT -u PERFTRAMPOLINE_SIGNAL valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$1" 2>&1 \
+    env -i PATH=/usr/bin:/bin valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$1" 2>&1 \
         | sed -n 's/.*refs: *\([0-9,]*\).*/\1/p' | tr -d ,
 }
 plain=$(count "$work/plain")
