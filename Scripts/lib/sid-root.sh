@@ -76,6 +76,10 @@ sid_chroot() {
     sid_mount proc /proc -t proc
     sid_mount sysfs /sys -t sysfs
     sid_mount /dev /dev --rbind
+    # A /tmp of its own for each session: perf maps and dumps of killed processes would stay
+    # from run to run otherwise, and pids wrap (pid_max 32768): a test would take a stale
+    # /tmp/perf-PID.map of an earlier run for its process's.
+    sid_mount tmpfs /tmp -t tmpfs -o mode=1777
     # SwiftPM resolves https://github.com/... through this machine's package mirror.
     if [ -d /opt/swift-packages ]; then
         sid_mount /opt/swift-packages /opt/swift-packages --bind -o ro

@@ -60,6 +60,10 @@ enum Harness {
     /// (status 137), so a looping program cannot stall the suite. The kill goes to the child's
     /// process group (Foundation starts it as a group leader), so a process the child forked
     /// that still holds the output pipes cannot stall it either.
+    ///
+    /// A map or dump under the child's pid that it never wrote is removed once it exits: pids
+    /// wrap here (pid_max 32768), and a file left by a killed process of an earlier test (or run)
+    /// with the same pid would otherwise pass for the child's.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                     directory: String? = nil, timeLimit: Double? = nil) throws -> Outcome {
         let process = Process()
@@ -72,6 +76,7 @@ enum Harness {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
+        let spawned = Date()
         try process.run()
         let pid = process.processIdentifier
         let finished = LockedFlag()
@@ -89,6 +94,7 @@ enum Harness {
         reader.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        removeStaleFiles(of: pid, before: spawned)
         let errBytes = errData.wait()
         return Outcome(stdout: String(decoding: outData, as: UTF8.self),
                        stderr: String(decoding: errBytes, as: UTF8.self),
@@ -143,6 +149,16 @@ enum Harness {
 
     /// Deletes the map and jitdump files of one process we started, and the images perf
     /// inject made of its dump — never a glob beyond that pid.
+    /// Removes `pid`'s map and dump if last written before `date` (a tenth of a second of
+    /// slack: file times come from the kernel's coarse clock).
+    static func removeStaleFiles(of pid: Int32, before date: Date) {
+        for path in [mapPath(pid), "/tmp/jit-\(pid).dump"] {
+            guard let written = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                  written < date.addingTimeInterval(-0.1) else { continue }
+            unlink(path)
+        }
+    }
+
     static func removeFiles(of pid: Int32) {
         guard pid > 0 else { return }
         unlink(mapPath(pid))
