@@ -26,13 +26,17 @@ static_libs="$(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --libs pe
 cc -O2 "$work/configure.c" -o "$work/static" -I"$work/prefix/include" $static_libs
 # Under a fixed, small environment: each getenv reads all of it, so the figure would otherwise
 # move with the shell's (a few instructions per variable per lookup).
+# Each program counted from an objcopy --strip-debug copy, like the library (a static host
+# carries the archive's DWARF 5).
 count() {
-    env -i PATH=/usr/bin:/bin valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$1" 2>&1 \
+    objcopy --strip-debug "$1" "$1.counted"
+    env -i PATH=/usr/bin:/bin valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$1.counted" 2>&1 \
         | sed -n 's/.*refs: *\([0-9,]*\).*/\1/p' | tr -d ,
 }
 plain=$(count "$work/plain")
 shared=$(count "$work/shared")
 static=$(count "$work/static")
+[ -n "$plain" ] && [ -n "$shared" ] && [ -n "$static" ] || { echo "error: callgrind could not count a program" >&2; exit 1; }
 strip -o "$work/static.stripped" "$work/static"; strip -o "$work/plain.stripped" "$work/plain"
 printf 'plain main:                      %9d instructions\n' "$plain"
 printf 'shared library, configure (off): %9d instructions (+%d)\n' "$shared" $((shared - plain))
