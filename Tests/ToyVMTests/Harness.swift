@@ -107,6 +107,7 @@ enum Harness {
     }
 
     static func mapPath(_ pid: Int32) -> String { "/tmp/perf-\(pid).map" }
+    static func dumpPath(_ pid: Int32) -> String { "/tmp/jit-\(pid).dump" }
 
     /// Reads `pipe` (blocking, no polling) until a whole line starting with `prefix` arrives.
     /// Returns everything read so far (that line included), or nil at end of file (the writer
@@ -152,7 +153,7 @@ enum Harness {
     /// Removes `pid`'s map and dump if last written before `date` (a tenth of a second of
     /// slack: file times come from the kernel's coarse clock).
     static func removeStaleFiles(of pid: Int32, before date: Date) {
-        for path in [mapPath(pid), "/tmp/jit-\(pid).dump"] {
+        for path in [mapPath(pid), dumpPath(pid)] {
             guard let written = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
                   written < date.addingTimeInterval(-0.1) else { continue }
             unlink(path)
@@ -162,7 +163,7 @@ enum Harness {
     static func removeFiles(of pid: Int32) {
         guard pid > 0 else { return }
         unlink(mapPath(pid))
-        unlink("/tmp/jit-\(pid).dump")
+        unlink(dumpPath(pid))
         jittedImages(of: pid).forEach { unlink($0) }
     }
 

@@ -208,7 +208,7 @@ public final class PerfSupport: @unchecked Sendable {
                     warn(error.description)
                 }
             } else {
-                warn("ignoring PERFTRAMPOLINE_SIGNAL=\(PerfSupportError.printable(name)): not a signal the switch can use "
+                warn("ignoring PERFTRAMPOLINE_SIGNAL=\(name.escapingLineBreakers): not a signal the switch can use "
                      + "(a name such as USR2 or a number; fault signals, KILL and STOP are refused)")
             }
         }

@@ -39,11 +39,8 @@ public struct PerfSupportError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// The mode name `name` is not one of `perf`, `jitdump`, `off`.
-    public static func unknownMode(_ name: String) -> PerfSupportError { PerfSupportError(.unknownMode, printable(name)) }
+    public static func unknownMode(_ name: String) -> PerfSupportError { PerfSupportError(.unknownMode, name.escapingLineBreakers) }
 
-    /// `text` with control characters escaped (`\n`, `\u{1B}`…), so that a value echoed in a
-    /// warning stays on one line.
-    static func printable(_ text: String) -> String { text.escapingLineBreakers }
     static func unsupported(_ reason: String) -> PerfSupportError { PerfSupportError(.unsupported, reason) }
     static func setupFailed(_ reason: String, cause: SystemCallError? = nil) -> PerfSupportError {
         PerfSupportError(.setupFailed, reason, cause: cause)

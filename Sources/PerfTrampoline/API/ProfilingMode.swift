@@ -60,8 +60,9 @@ public enum ProfilingMode: String, Sendable, CustomStringConvertible, CaseIterab
             } else if argument.startsWithBytes("-X") {
                 value = argument.droppingBytes(2)
             }
-            if let value, value.sameBytes(as: "perf") { fromFlags = .perfMap }
-            if let value, value.sameBytes(as: "perf_jit") { fromFlags = .jitDump }
+            if let value {
+                if value.sameBytes(as: "perf") { fromFlags = .perfMap } else if value.sameBytes(as: "perf_jit") { fromFlags = .jitDump }
+            }
             index += 1
         }
         if let fromFlags { return fromFlags }

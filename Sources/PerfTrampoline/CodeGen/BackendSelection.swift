@@ -11,7 +11,7 @@ enum BackendSelection {
     static func choose(forced: String? = environmentChoice) throws(Unavailable) -> StubTemplate {
         if let forced {
             guard let backend = PerfBackend(rawValue: forced) else {
-                throw Unavailable(description: "PERFTRAMPOLINE_BACKEND=\(PerfSupportError.printable(forced)) is not one of asm, c, ffi")
+                throw Unavailable(description: "PERFTRAMPOLINE_BACKEND=\(forced.escapingLineBreakers) is not one of asm, c, ffi")
             }
             return try template(for: backend)
         }

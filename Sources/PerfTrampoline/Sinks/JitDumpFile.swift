@@ -30,7 +30,7 @@ final class JitDumpFile: SymbolSink {
         var trimmed = directory.utf8[...]
         while trimmed.count > 1 && trimmed.last == UInt8(ascii: "/") { trimmed = trimmed.dropLast() }
         guard !trimmed.elementsEqual("/tmp".utf8) else { return nil }
-        return "jitdump directory \"\(PerfSupportError.printable(directory))\": perf built with libdw unwinding (perf 7) "
+        return "jitdump directory \"\(directory.escapingLineBreakers)\": perf built with libdw unwinding (perf 7) "
             + "unwinds through jitted code only when the dump is in /tmp, so `perf record --call-graph dwarf` chains "
             + "will stop at the trampolines (perf with libunwind, e.g. 6.1, is not affected); unset "
             + "PERFTRAMPOLINE_JITDUMP_DIR to use /tmp"
